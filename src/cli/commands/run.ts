@@ -1,0 +1,53 @@
+import { runScenario } from '../../sim/run.js';
+import type { Report } from '../../sim/report.js';
+import { closingLine, renderRun } from '../../report/human.js';
+import { renderReportJson } from '../../report/json.js';
+import { renderJunit } from '../../report/junit.js';
+import { parseTime } from '../../workload/units.js';
+import { InputError } from '../../kernel/errors.js';
+import { useColor, VERSION, writeOutput, type Io } from '../context.js';
+import { configFor, loadScenario } from '../load.js';
+
+export interface RunCliOptions {
+  branch?: string;
+  set?: string[];
+  platform?: string;
+  seed?: string;
+  duration?: string;
+  json?: string;
+  junit?: string;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+export function parseSeed(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  if (!/^\d+$/.test(s) || Number(s) > 0xffffffff) throw new InputError(`--seed takes an integer 0..4294967295, got '${s}'`, { file: '--seed' });
+  return Number(s);
+}
+
+export function parseDuration(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  try {
+    return parseTime(s);
+  } catch (e) {
+    throw new InputError((e as Error).message, { file: '--duration' });
+  }
+}
+
+/** pp-sim run <scenario>: exit 0 when the report passes, 1 when it fails. */
+export function runCommand(io: Io, arg: string, o: RunCliOptions): number {
+  const scenario = loadScenario(arg);
+  const config = configFor(scenario, o);
+  const seed = parseSeed(o.seed) ?? scenario.seed;
+  const durationNs = parseDuration(o.duration) ?? scenario.durationNs;
+  const report: Report = runScenario({ scenario, config, seed, durationNs, toolVersion: VERSION });
+  const jsonToStdout = o.json === '-';
+  if (o.json !== undefined) writeOutput(io, o.json, renderReportJson(report));
+  if (o.junit !== undefined) writeOutput(io, o.junit, renderJunit([{ scenario: scenario.name, branch: report.branch, file: scenario.file, report }]));
+  const human = jsonToStdout ? io.stderr : io.stdout;
+  const pass = report.result === 'pass';
+  if (!o.quiet) human(renderRun(report, { color: useColor(io, o, jsonToStdout) }));
+  human(`${closingLine(pass ? 1 : 0, pass ? 0 : 1)}\n`);
+  return pass ? 0 : 1;
+}

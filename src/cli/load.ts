@@ -1,0 +1,81 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../kernel/errors.js';
+import { PLATFORMS, resolveConfig, type BranchDef, type Override, type ResolvedConfig } from '../sim/config.js';
+import type { Scenario } from '../sim/scenario.js';
+import { loadBranchDir, parseBranch } from '../workload/branches.js';
+import { parseScenario } from '../workload/parse.js';
+import { ROOT } from './context.js';
+
+export const SCENARIO_DIR = join(ROOT, 'scenarios');
+export const BRANCH_DIR = join(ROOT, 'branches');
+export const DEFAULT_BRANCH = 'upstream-6.1';
+export const DEFAULT_PLATFORM = 'espressobin';
+
+export function readText(file: string): string {
+  try {
+    if (statSync(file).isDirectory()) throw new InputError('is a directory, not a scenario file', { file });
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`, { file });
+  }
+}
+
+/** A built-in scenario name (scenarios/<name>.yaml or scenarios/steps/<name>.yaml) or a path. */
+export function scenarioPath(arg: string): string {
+  if (/^[a-z0-9-]+$/.test(arg)) {
+    for (const p of [join(SCENARIO_DIR, `${arg}.yaml`), join(SCENARIO_DIR, 'steps', `${arg}.yaml`)]) if (existsSync(p)) return p;
+    if (!existsSync(arg)) throw new InputError(`no built-in scenario '${arg}' and no such file (see pp-sim list scenarios)`, { file: arg });
+  }
+  return arg;
+}
+
+export function loadScenario(arg: string): Scenario {
+  const file = scenarioPath(arg);
+  return parseScenario(readText(file), file);
+}
+
+/** Built-in branches, plus a user branch file when --branch names a path. */
+export function loadBranches(branchArg?: string): { branches: BranchDef[]; name: string | undefined } {
+  const branches = loadBranchDir(BRANCH_DIR);
+  if (branchArg && (branchArg.endsWith('.yaml') || branchArg.endsWith('.yml') || branchArg.includes('/'))) {
+    const b = parseBranch(readText(branchArg), branchArg);
+    if (branches.some((x) => x.name === b.name || x.aliases.includes(b.name))) {
+      throw new InputError(`branch '${b.name}' is already a built-in branch; give yours another name`, { file: branchArg, key: 'name' });
+    }
+    branches.push(b);
+    return { branches, name: b.name };
+  }
+  return { branches, name: branchArg };
+}
+
+export interface ConfigOptions {
+  branch?: string;
+  platform?: string;
+  set?: string[];
+}
+
+/** Parses `--set knob=value` arguments. */
+export function parseSetArgs(sets: readonly string[] | undefined): Override[] {
+  return (sets ?? []).map((s) => {
+    const m = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(s);
+    if (!m) throw new InputError(`--set takes knob=value, got '${s}'`, { file: '--set', key: s });
+    return { key: m[1]!, value: m[2]!, loc: { file: '--set', key: m[1]! } };
+  });
+}
+
+/** Knob precedence: --set over the scenario's set: over the branch; --branch replaces the scenario's branch. */
+export function configFor(s: Scenario, o: ConfigOptions): ResolvedConfig {
+  const { branches, name } = loadBranches(o.branch);
+  const branch = name ?? s.branch ?? DEFAULT_BRANCH;
+  const branchLoc = name ? { file: '--branch' } : s.keyLoc.branch;
+  const platform = o.platform ?? s.platform ?? DEFAULT_PLATFORM;
+  const platformLoc = o.platform ? { file: '--platform' } : s.keyLoc.platform;
+  const overrides: Override[] = Object.entries(s.set).map(([key, value]) => ({ key, value, loc: s.setLoc[key] }));
+  overrides.push(...parseSetArgs(o.set));
+  return resolveConfig(branches, branch, branchLoc, platform, platformLoc, overrides);
+}
+
+export { PLATFORMS };

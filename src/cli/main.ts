@@ -1,0 +1,82 @@
+import { Command, CommanderError, Option } from 'commander';
+import { formatInputError, InputError } from '../kernel/errors.js';
+import { scenarioJsonSchema } from '../workload/schema.js';
+import { listCommand } from './commands/list.js';
+import { runCommand, type RunCliOptions } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+import { processIo, VERSION, type Io } from './context.js';
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('--branch <name>', 'branch (or a branch file) overriding the scenario\'s branch')
+    .option('--set <knob=value>', 'knob or platform fact override, repeatable', collect)
+    .option('--platform <name>', 'espressobin | arm32-lpae')
+    .option('--seed <n>', 'seed for every random choice of the model')
+    .option('--duration <time>', 'simulated time of traffic, e.g. 500ms, 30s')
+    .option('--json <file>', 'write the JSON report (- for stdout)')
+    .option('--junit <file>', 'write a JUnit XML file')
+    .option('--quiet', 'only the closing line')
+    .option('--no-color', 'no colour')
+    .option('--no-progress', 'no progress indicator')
+    .option('--debug', 'stack traces for internal errors');
+}
+
+/** Builds the command line; actions store their exit code. */
+export function buildProgram(io: Io, setCode: (c: number) => void): Command {
+  const program = new Command('pp-sim');
+  program
+    .description('page_pool recycling test harness on a simulated Espressobin/mvneta network stack')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .addOption(new Option('--debug', 'stack traces for internal errors').hideHelp());
+  common(program.command('run <scenario>').description('run one scenario: a built-in name (multicast) or a YAML file')).action(
+    (scenario: string, o: RunCliOptions) => setCode(runCommand(io, scenario, o)),
+  );
+  program
+    .command('list [what]')
+    .description('list scenarios | branches | knobs | platforms | violations')
+    .action((what: string | undefined) => setCode(listCommand(io, what)));
+  program
+    .command('validate <file...>')
+    .description('schema and semantic check of scenario files; nothing is run')
+    .option('--branch <name>', 'check against this branch')
+    .option('--set <knob=value>', 'knob override, repeatable', collect)
+    .option('--platform <name>', 'platform')
+    .action((files: string[], o: { branch?: string; set?: string[]; platform?: string }) => setCode(validateCommand(io, files, o)));
+  program
+    .command('schema')
+    .description('print a JSON Schema of scenario files (for editors)')
+    .action(() => {
+      io.stdout(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+      setCode(0);
+    });
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 findings/failed expectations, 2 input error, 3 internal error). */
+export function main(argv: readonly string[], io: Io = processIo): number {
+  let code = 0;
+  const debug = argv.includes('--debug');
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    program.parse(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (e instanceof InputError) {
+      io.stderr(`pp-sim: ${formatInputError(e)}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    io.stderr(`pp-sim: internal error: ${err.message}\n`);
+    io.stderr(debug ? `${err.stack ?? ''}\n` : 'This is a bug in pp-sim. Re-run with --debug for the stack trace and report it with the scenario file.\n');
+    return 3;
+  }
+}
+

@@ -1,0 +1,35 @@
+/** Where in a user's file something was written. */
+export interface SourceLoc {
+  file: string;
+  line?: number;
+  col?: number;
+  key?: string;
+}
+
+/** Bad user input: exit 2, one clear line naming file, line, column and key. */
+export class InputError extends Error {
+  readonly loc: SourceLoc | undefined;
+  constructor(message: string, loc?: SourceLoc) {
+    super(message);
+    this.name = 'InputError';
+    this.loc = loc;
+  }
+}
+
+/** A bug in pp-sim itself: exit 3. */
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InternalError';
+  }
+}
+
+/** Renders "file:line:col: key: message" with the parts that are known. */
+export function formatInputError(e: InputError): string {
+  const l = e.loc;
+  if (!l) return e.message;
+  let where = l.file;
+  if (l.line !== undefined) where += `:${l.line}`;
+  if (l.line !== undefined && l.col !== undefined) where += `:${l.col}`;
+  return l.key ? `${where}: ${l.key}: ${e.message}` : `${where}: ${e.message}`;
+}

@@ -1,0 +1,61 @@
+import { LEAKS, VIOLATIONS, type LeakKind, type ViolationKind } from './names.js';
+
+export interface FirstOccurrence {
+  t_ns: number;
+  frame: number;
+  object: string;
+  path: string[];
+}
+
+interface Entry {
+  count: number;
+  first: FirstOccurrence;
+}
+
+/**
+ * Violations and leaks, counted per kind; only the first occurrence keeps its object and call path,
+ * so the hot path never builds strings.
+ */
+export class Findings {
+  private readonly violations = new Map<ViolationKind, Entry>();
+  private readonly leaks = new Map<LeakKind, Entry>();
+
+  violation(kind: ViolationKind, tNs: number, frame: number, describe: () => string, path: readonly string[]): void {
+    const e = this.violations.get(kind);
+    if (e) e.count++;
+    else this.violations.set(kind, { count: 1, first: { t_ns: tNs, frame, object: describe(), path: [...path] } });
+  }
+
+  leak(kind: LeakKind, count: number, first: FirstOccurrence): void {
+    if (count <= 0) return;
+    const e = this.leaks.get(kind);
+    if (e) e.count += count;
+    else this.leaks.set(kind, { count, first });
+  }
+
+  violationCount(kind?: ViolationKind): number {
+    if (kind) return this.violations.get(kind)?.count ?? 0;
+    let n = 0;
+    for (const e of this.violations.values()) n += e.count;
+    return n;
+  }
+
+  leakCount(kind?: LeakKind): number {
+    if (kind) return this.leaks.get(kind)?.count ?? 0;
+    let n = 0;
+    for (const e of this.leaks.values()) n += e.count;
+    return n;
+  }
+
+  listViolations(): { kind: ViolationKind; count: number; kernel: string; first: FirstOccurrence }[] {
+    return [...this.violations.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([kind, e]) => ({ kind, count: e.count, kernel: VIOLATIONS[kind].kernel, first: e.first }));
+  }
+
+  listLeaks(): { kind: LeakKind; count: number; kernel: string; first: FirstOccurrence }[] {
+    return [...this.leaks.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([kind, e]) => ({ kind, count: e.count, kernel: LEAKS[kind].kernel, first: e.first }));
+  }
+}

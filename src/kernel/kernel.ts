@@ -1,0 +1,164 @@
+import { COUNTER_NAMES, type CounterName, type ViolationKind } from './names.js';
+import { Findings } from './findings.js';
+import { InternalError } from './errors.js';
+import type { Knobs, PlatformFacts } from './knobs.js';
+import { DmaApi } from './dma.js';
+import { Slab } from './slab.js';
+import { XdpMemRegistry } from './xdp.js';
+import type { PagePool } from './page_pool.js';
+import { PageFragCache } from './page_frag.js';
+import { SkbRegistry, type Pipe, type Vma } from './skbuff.js';
+import { BuddyAllocator, Owner, PageTable, PAGE_SIZE, type OriginCode } from './page.js';
+
+export type Counters = Record<CounterName, number>;
+
+export function newCounters(): Counters {
+  const c = {} as Counters;
+  for (const n of COUNTER_NAMES) c[n] = 0;
+  return c;
+}
+
+/** Pages the model tracks: enough for ring, pool, socket queues and TCP windows. */
+const MODEL_PAGES = 1 << 16;
+
+/**
+ * The simulated machine's memory model: page allocator, counters, findings, the kernel call path
+ * currently executing, and the execution context (NAPI or process).
+ */
+export class Kernel {
+  readonly knobs: Knobs;
+  readonly facts: PlatformFacts;
+  readonly counters: Counters = newCounters();
+  readonly findings = new Findings();
+  readonly pages: PageTable;
+  readonly buddy: BuddyAllocator;
+  readonly dma: DmaApi;
+  readonly slab: Slab;
+  readonly xdpMem = new XdpMemRegistry();
+  /** Pools by id (index 0 unused: page->pp 0 means none). */
+  readonly pools: (PagePool | undefined)[] = [undefined];
+  /** Live sk_buffs, pipes and user mappings (for leak judgment). */
+  readonly skbs = new SkbRegistry();
+  readonly live = { pipes: new Set<Pipe>(), vmas: new Set<Vma>() };
+  /** Per-CPU page_frag caches: napi_alloc_cache, netdev_alloc_cache, and the socket's sk_page_frag. */
+  readonly napiFrag: PageFragCache;
+  readonly netdevFrag: PageFragCache;
+  readonly sockFrag: PageFragCache;
+  /** Simulated time and the sender's frame number being processed, for findings. */
+  now = 0;
+  frame = 0;
+  /** True while running in the driver's NAPI (softirq) context. */
+  inNapi = false;
+  private readonly stack: string[] = [];
+
+  constructor(knobs: Knobs, facts: PlatformFacts) {
+    this.knobs = knobs;
+    this.facts = facts;
+    if (facts.page_size !== PAGE_SIZE) throw new InternalError(`page_size ${facts.page_size} is not modelled`);
+    const ramPages = Math.floor(facts.ram / PAGE_SIZE);
+    const count = Math.min(MODEL_PAGES, ramPages);
+    // RAM starts at 0; with LPAE highmem the modelled window is the top of RAM, above 4 GiB.
+    const base = facts.high_pages_first ? ramPages - count : 0x10000;
+    this.pages = new PageTable(base, count);
+    this.buddy = new BuddyAllocator(this.pages, facts.high_pages_first);
+    this.dma = new DmaApi(this);
+    this.slab = new Slab(this);
+    this.napiFrag = new PageFragCache(this);
+    this.netdevFrag = new PageFragCache(this);
+    this.sockFrag = new PageFragCache(this);
+  }
+
+  /** Enter a kernel function (for call paths of findings). */
+  enter(fn: string): void {
+    this.stack.push(fn);
+  }
+
+  leave(): void {
+    this.stack.pop();
+  }
+
+  /** Current call path, outermost first. */
+  path(): readonly string[] {
+    return this.stack;
+  }
+
+  /** Resets the call path (a step or event starts from the top). */
+  resetPath(): void {
+    this.stack.length = 0;
+  }
+
+  violation(kind: ViolationKind, describe: () => string, leaf?: string): void {
+    if (leaf === undefined) {
+      this.findings.violation(kind, this.now, this.frame, describe, this.stack);
+    } else {
+      this.stack.push(leaf);
+      this.findings.violation(kind, this.now, this.frame, describe, this.stack);
+      this.stack.pop();
+    }
+  }
+
+  /** alloc_pages(order): a page (or compound head) with refcount 1, or -1 when out of memory. */
+  alloc_pages(order: number, owner: number, origin: OriginCode): number {
+    const pfn = this.buddy.alloc(order);
+    if (pfn < 0) return -1;
+    const p = this.pages;
+    const i = pfn - p.base;
+    p.refcount[i] = 1;
+    p.owner[i] = owner;
+    p.order[i] = order;
+    p.origin[i] = origin;
+    p.pool[i] = 0;
+    p.ppMagic[i] = 0;
+    p.private[i] = 0;
+    p.dmaAddr[i] = 0;
+    p.reported[i] = 0;
+    for (let t = 1; t < 1 << order; t++) {
+      p.owner[i + t] = Owner.tail;
+      p.refcount[i + t] = 0;
+    }
+    this.counters['page.alloc'] += 1 << order;
+    return pfn;
+  }
+
+  /** get_page. */
+  get_page(pfn: number): void {
+    const i = this.pages.idx(pfn);
+    if (this.pages.owner[i] === Owner.free || this.pages.refcount[i]! <= 0) {
+      this.violation('use-after-free', () => this.pages.describe(pfn), 'get_page');
+      return;
+    }
+    this.pages.refcount[i]!++;
+  }
+
+  /** put_page: drop a reference; at zero the page returns to the page allocator (__free_pages). */
+  put_page(pfn: number): void {
+    const p = this.pages;
+    const i = p.idx(pfn);
+    if (p.owner[i] === Owner.free || p.refcount[i]! <= 0) {
+      this.violation('page-double-free', () => p.describe(pfn), 'put_page');
+      return;
+    }
+    if (--p.refcount[i]! > 0) return;
+    this.enter('put_page');
+    this.free_pages(pfn);
+    this.leave();
+  }
+
+  /** __free_pages of a page whose refcount reached zero. */
+  free_pages(pfn: number): void {
+    const p = this.pages;
+    const i = p.idx(pfn);
+    const order = p.order[i]!;
+    if (this.dma.pageFreed(pfn)) {
+      this.violation('freed-while-mapped', () => p.describe(pfn), '__free_pages');
+    }
+    for (let t = 0; t < 1 << order; t++) {
+      p.owner[i + t] = Owner.free;
+      p.refcount[i + t] = 0;
+    }
+    p.pool[i] = 0;
+    p.ppMagic[i] = 0;
+    this.buddy.free(pfn, order);
+    this.counters['page.free'] += 1 << order;
+  }
+}

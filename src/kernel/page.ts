@@ -1,0 +1,164 @@
+/** struct page state (struct-of-arrays, pfn-indexed) and the buddy page allocator (mm/page_alloc.c). */
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+export const MAX_ORDER = 5;
+
+/** Which allocator a page currently belongs to. */
+export const Owner = {
+  free: 0,
+  /** An ordinary page from the page allocator (driver buffer, frag page, pipe copy page). */
+  page: 1,
+  /** A slab page holding kmalloc objects. */
+  slab: 2,
+  /** Head of a page_frag_cache compound page. */
+  frag: 3,
+  /** A page that a page_pool owns (it carries the pool's DMA state). */
+  pool: 4,
+  /** Tail page of a compound page. */
+  tail: 5,
+} as const;
+export type OwnerCode = (typeof Owner)[keyof typeof Owner];
+
+/** Why a page was allocated, for finding descriptions. */
+export const Origin = {
+  none: 0,
+  ringCopybreak: 1,
+  pool: 2,
+  slab: 3,
+  frag: 4,
+  spliceCopy: 5,
+} as const;
+export type OriginCode = (typeof Origin)[keyof typeof Origin];
+export const ORIGIN_TEXT = ['', 'RX ring page (copybreak driver)', 'page_pool page', 'slab page (kmalloc heads)', 'page_frag_cache page', 'sk_page_frag page (splice copy)'];
+
+export class PageTable {
+  readonly base: number;
+  readonly count: number;
+  readonly refcount: Int32Array;
+  readonly owner: Uint8Array;
+  readonly order: Uint8Array;
+  readonly origin: Uint8Array;
+  /** page->pp / the pool that owns the page (0 = none). */
+  readonly pool: Uint16Array;
+  /** page->pp_magic == PP_SIGNATURE. */
+  readonly ppMagic: Uint8Array;
+  /** page->private as stored (may be truncated to long_bits). */
+  readonly private: Float64Array;
+  /** page->dma_addr as stored. */
+  readonly dmaAddr: Float64Array;
+  /** Bumped each time the NIC writes a frame into the page. */
+  readonly gen: Uint32Array;
+  /** Page was reported in a finding that makes later DMA API errors on it consequences. */
+  readonly reported: Uint8Array;
+
+  constructor(base: number, count: number) {
+    this.base = base;
+    this.count = count;
+    this.refcount = new Int32Array(count);
+    this.owner = new Uint8Array(count);
+    this.order = new Uint8Array(count);
+    this.origin = new Uint8Array(count);
+    this.pool = new Uint16Array(count);
+    this.ppMagic = new Uint8Array(count);
+    this.private = new Float64Array(count);
+    this.dmaAddr = new Float64Array(count);
+    this.gen = new Uint32Array(count);
+    this.reported = new Uint8Array(count);
+  }
+
+  /** Index of a pfn in the arrays, or -1 outside the modelled memory. */
+  idx(pfn: number): number {
+    const i = pfn - this.base;
+    return i >= 0 && i < this.count ? i : -1;
+  }
+
+  describe(pfn: number): string {
+    const i = this.idx(pfn);
+    const what = i < 0 ? '' : ORIGIN_TEXT[this.origin[i]!] ?? '';
+    return what ? `page pfn 0x${pfn.toString(16)} (${what})` : `page pfn 0x${pfn.toString(16)}`;
+  }
+}
+
+/**
+ * Buddy allocator over the modelled window of RAM, orders 0..MAX_ORDER, with merging.
+ * Free blocks sit on per-order doubly linked lists; allocation pops the list head, so the
+ * order in which pages are handed out is deterministic.
+ */
+export class BuddyAllocator {
+  private readonly heads = new Int32Array(MAX_ORDER + 1).fill(-1);
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  /** Order of a free block whose head is at this index, or -1. */
+  private readonly freeOrder: Int8Array;
+  freePages: number;
+
+  constructor(private readonly pages: PageTable, highFirst: boolean) {
+    const n = pages.count;
+    this.next = new Int32Array(n).fill(-1);
+    this.prev = new Int32Array(n).fill(-1);
+    this.freeOrder = new Int8Array(n).fill(-1);
+    this.freePages = 0;
+    const block = 1 << MAX_ORDER;
+    const blocks = Math.floor(n / block);
+    // Push in reverse of hand-out order: the list is LIFO.
+    for (let b = 0; b < blocks; b++) {
+      const i = highFirst ? b * block : (blocks - 1 - b) * block;
+      this.push(MAX_ORDER, i);
+      this.freePages += block;
+    }
+  }
+
+  private push(order: number, i: number): void {
+    const h = this.heads[order]!;
+    this.next[i] = h;
+    this.prev[i] = -1;
+    if (h >= 0) this.prev[h] = i;
+    this.heads[order] = i;
+    this.freeOrder[i] = order;
+  }
+
+  private unlink(order: number, i: number): void {
+    const p = this.prev[i]!;
+    const nx = this.next[i]!;
+    if (p >= 0) this.next[p] = nx;
+    else this.heads[order] = nx;
+    if (nx >= 0) this.prev[nx] = p;
+    this.freeOrder[i] = -1;
+  }
+
+  /** alloc_pages: returns the pfn of the head page, or -1 when memory is exhausted. */
+  alloc(order: number): number {
+    let o = order;
+    while (o <= MAX_ORDER && this.heads[o]! < 0) o++;
+    if (o > MAX_ORDER) return -1;
+    const i = this.heads[o]!;
+    this.unlink(o, i);
+    while (o > order) {
+      o--;
+      this.push(o, i + (1 << o));
+    }
+    this.freePages -= 1 << order;
+    return this.pages.base + i;
+  }
+
+  /** __free_pages: returns a block to the free lists, merging buddies. */
+  free(pfn: number, order: number): void {
+    let i = pfn - this.pages.base;
+    let o = order;
+    this.freePages += 1 << order;
+    while (o < MAX_ORDER) {
+      const buddy = i ^ (1 << o);
+      if (this.freeOrder[buddy] !== o) break;
+      this.unlink(o, buddy);
+      i = Math.min(i, buddy);
+      o++;
+    }
+    this.push(o, i);
+  }
+
+  isFreeHead(pfn: number): boolean {
+    const i = pfn - this.pages.base;
+    return this.freeOrder[i]! >= 0;
+  }
+}

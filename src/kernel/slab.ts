@@ -1,0 +1,146 @@
+import type { Kernel } from './kernel.js';
+import { Origin, Owner, PAGE_SIZE } from './page.js';
+
+/** Largest kmalloc served from a slab cache; above it kmalloc_large takes pages directly (SLUB, 4 KiB pages). */
+const KMALLOC_MAX_CACHE_SIZE = 2 * PAGE_SIZE;
+const MIN_CLASS = 64;
+
+/** What made a kmalloc'ed head, for finding descriptions. */
+export const HeadOrigin = { alloc_skb: 0, skb_copy: 1, pskb_copy: 2, pskb_expand_head: 3, copybreak: 4, tx: 5 } as const;
+export type HeadOriginCode = (typeof HeadOrigin)[keyof typeof HeadOrigin];
+const HEAD_ORIGIN_TEXT = ['__alloc_skb', 'skb_copy', 'pskb_copy', 'pskb_expand_head', 'copybreak skb', 'TX skb'];
+
+function orderFor(bytes: number): number {
+  let o = 0;
+  while (PAGE_SIZE << o < bytes) o++;
+  return o;
+}
+
+/**
+ * kmalloc / kfree (mm/slub.c) for skb heads: size classes of powers of two from 64 B, slab pages
+ * with an in-use count, empty slab pages returned to the page allocator.
+ */
+export class Slab {
+  private objPfn = new Int32Array(1024);
+  private objSize = new Int32Array(1024);
+  private objLive = new Uint8Array(1024);
+  private objOrigin = new Uint8Array(1024);
+  private freeIds: number[] = [];
+  private nextId = 0;
+  /** In-use objects per slab page (by page index). */
+  private readonly inuse: Int32Array;
+  private readonly capacity: Int32Array;
+  /** Per class: slab pages with free slots. */
+  private readonly partial = new Map<number, number[]>();
+  live = 0;
+
+  constructor(private readonly k: Kernel) {
+    this.inuse = new Int32Array(k.pages.count);
+    this.capacity = new Int32Array(k.pages.count);
+  }
+
+  /** ksize(): the usable size kmalloc would give for a request. */
+  static ksize(size: number): number {
+    if (size > KMALLOC_MAX_CACHE_SIZE) return PAGE_SIZE << orderFor(size);
+    let c = MIN_CLASS;
+    while (c < size) c <<= 1;
+    return c;
+  }
+
+  private grow(): void {
+    const n = this.objPfn.length * 2;
+    const g = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.objPfn = g(this.objPfn, (m) => new Int32Array(m));
+    this.objSize = g(this.objSize, (m) => new Int32Array(m));
+    this.objLive = g(this.objLive, (m) => new Uint8Array(m));
+    this.objOrigin = g(this.objOrigin, (m) => new Uint8Array(m));
+  }
+
+  /** kmalloc: returns an object id, or -1 when the page allocator is exhausted. */
+  kmalloc(size: number, origin: HeadOriginCode): number {
+    const k = this.k;
+    const cls = Slab.ksize(size);
+    let pfn: number;
+    if (cls > KMALLOC_MAX_CACHE_SIZE) {
+      pfn = k.alloc_pages(orderFor(cls), Owner.slab, Origin.slab);
+      if (pfn < 0) return -1;
+      const i = k.pages.idx(pfn);
+      this.inuse[i] = 1;
+      this.capacity[i] = 1;
+    } else {
+      let list = this.partial.get(cls);
+      if (!list) {
+        list = [];
+        this.partial.set(cls, list);
+      }
+      if (list.length === 0) {
+        const order = cls > PAGE_SIZE ? orderFor(cls) : 0;
+        const np = k.alloc_pages(order, Owner.slab, Origin.slab);
+        if (np < 0) return -1;
+        this.capacity[k.pages.idx(np)] = Math.max(1, (PAGE_SIZE << order) / cls);
+        list.push(np);
+      }
+      pfn = list[list.length - 1]!;
+      const i = k.pages.idx(pfn);
+      if (++this.inuse[i]! === this.capacity[i]) list.pop();
+    }
+    let id = this.freeIds.pop();
+    if (id === undefined) {
+      id = this.nextId++;
+      if (id >= this.objPfn.length) this.grow();
+    }
+    this.objPfn[id] = pfn;
+    this.objSize[id] = cls;
+    this.objLive[id] = 1;
+    this.objOrigin[id] = origin;
+    this.live++;
+    k.counters['slab.alloc']++;
+    return id;
+  }
+
+  /** kfree. */
+  kfree(id: number): void {
+    const k = this.k;
+    if (this.objLive[id] !== 1) {
+      k.violation('page-double-free', () => `kmalloc object #${id}`, 'kfree');
+      return;
+    }
+    this.objLive[id] = 0;
+    this.live--;
+    k.counters['slab.free']++;
+    const pfn = this.objPfn[id]!;
+    const cls = this.objSize[id]!;
+    const i = k.pages.idx(pfn);
+    const wasFull = this.inuse[i] === this.capacity[i];
+    this.inuse[i]!--;
+    this.freeIds.push(id);
+    if (cls > KMALLOC_MAX_CACHE_SIZE) {
+      k.put_page(pfn);
+      return;
+    }
+    const list = this.partial.get(cls)!;
+    if (this.inuse[i] === 0) {
+      const at = list.indexOf(pfn);
+      if (at >= 0) list.splice(at, 1);
+      k.put_page(pfn);
+    } else if (wasFull) {
+      list.push(pfn);
+    }
+  }
+
+  pfnOf(id: number): number {
+    return this.objPfn[id]!;
+  }
+
+  isLive(id: number): boolean {
+    return this.objLive[id] === 1;
+  }
+
+  describe(id: number): string {
+    return `page pfn 0x${this.objPfn[id]!.toString(16)} (kmalloc head from ${HEAD_ORIGIN_TEXT[this.objOrigin[id]!]})`;
+  }
+}

@@ -1,0 +1,133 @@
+/** JSON renderers of contract §4: fixed key order, stable sorting, byte-identical for equal input. */
+import type { ExpectResult, Finding, Report } from '../sim/report.js';
+
+export interface CiCase {
+  scenario: string;
+  branch: string;
+  file: string;
+  status: 'passed' | 'failed' | 'skipped';
+  reason?: string;
+}
+
+export interface CiSummary {
+  passed: number;
+  failed: number;
+  skipped: number;
+  cases: CiCase[];
+}
+
+/** Ordered JSON value: objects are key/value pair lists, so integer-like keys keep their place. */
+type Json = null | boolean | number | string | Json[] | { readonly obj: readonly (readonly [string, Json])[] };
+
+/** Comparison by UTF-16 code unit (what Array.prototype.sort does by default). */
+export function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Findings sorted by kind; ties keep the earliest first occurrence first. */
+export function sortFindings<K extends string>(fs: readonly Finding<K>[]): Finding<K>[] {
+  return [...fs].sort((a, b) => byCodeUnit(a.kind, b.kind) || a.first.t_ns - b.first.t_ns || a.first.frame - b.first.frame);
+}
+
+/** Violation kinds then leak kinds of a report, each sorted; [] means clean. */
+export function findingKinds(r: Report): string[] {
+  const v = [...new Set(r.violations.map((f) => f.kind))].sort(byCodeUnit);
+  const l = [...new Set(r.leaks.map((f) => f.kind))].sort(byCodeUnit);
+  return [...v, ...l];
+}
+
+function obj(pairs: (readonly [string, Json])[]): Json {
+  return { obj: pairs };
+}
+
+function sortedRecord(rec: Readonly<Record<string, Json>>): Json {
+  return obj(Object.keys(rec).sort(byCodeUnit).map((k) => [k, rec[k] ?? null] as const));
+}
+
+function findingJson(f: Finding<string>): Json {
+  return obj([
+    ['kind', f.kind],
+    ['count', f.count],
+    ['kernel', f.kernel],
+    ['first', obj([
+      ['t_ns', f.first.t_ns],
+      ['frame', f.first.frame],
+      ['object', f.first.object],
+      ['path', [...f.first.path]],
+    ])],
+  ]);
+}
+
+function expectJson(e: ExpectResult): Json {
+  return obj([['check', e.check], ['ok', e.ok], ['actual', e.actual]]);
+}
+
+/** The report as an ordered JSON value (`intervals` is human output only and left out). */
+function reportJson(r: Report): Json {
+  return obj([
+    ['schema', r.schema],
+    ['tool', obj([['name', r.tool.name], ['version', r.tool.version]])],
+    ['scenario', r.scenario],
+    ['branch', r.branch],
+    ['platform', r.platform],
+    ['knobs', sortedRecord(r.knobs)],
+    ['seed', r.seed],
+    ['platform_facts', sortedRecord(r.platform_facts)],
+    ['sim', obj([['duration_ns', r.sim.duration_ns], ['frames', r.sim.frames], ['bytes', r.sim.bytes]])],
+    ['counters', sortedRecord(r.counters)],
+    ['violations', sortFindings(r.violations).map(findingJson)],
+    ['leaks', sortFindings(r.leaks).map(findingJson)],
+    ['expect', r.expect.map(expectJson)],
+    ['result', r.result],
+  ]);
+}
+
+/** Serialises like JSON.stringify(v, null, 2). */
+function stringify(v: Json, indent: string): string {
+  if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') {
+    return JSON.stringify(v);
+  }
+  const inner = indent + '  ';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[\n${v.map((x) => inner + stringify(x, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (v.obj.length === 0) return '{}';
+  return `{\n${v.obj.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${stringify(x, inner)}`).join(',\n')}\n${indent}}`;
+}
+
+function render(v: Json): string {
+  return stringify(v, '') + '\n';
+}
+
+export function renderReportJson(r: Report): string {
+  return render(reportJson(r));
+}
+
+export function renderCompareJson(reports: readonly Report[]): string {
+  return render(obj([['schema', 'pp-sim/compare@1'], ['reports', reports.map(reportJson)]]));
+}
+
+function ciCaseJson(c: CiCase): Json {
+  const pairs: (readonly [string, Json])[] = [
+    ['scenario', c.scenario],
+    ['branch', c.branch],
+    ['file', c.file],
+    ['status', c.status],
+  ];
+  if (c.reason !== undefined) pairs.push(['reason', c.reason]);
+  return obj(pairs);
+}
+
+export function renderCiJson(summary: CiSummary, reports: readonly Report[]): string {
+  return render(obj([
+    ['schema', 'pp-sim/ci@1'],
+    ['summary', obj([
+      ['passed', summary.passed],
+      ['failed', summary.failed],
+      ['skipped', summary.skipped],
+      ['cases', summary.cases.map(ciCaseJson)],
+    ])],
+    ['reports', reports.map(reportJson)],
+  ]));
+}

@@ -1,0 +1,49 @@
+import type { CounterName, LeakKind, ViolationKind } from '../kernel/names.js';
+
+/** The JSON report of contract §4, as plain data. Renderers in src/report/ turn it into text. */
+export interface Report {
+  schema: 'pp-sim/report@1';
+  tool: { name: 'pp-sim'; version: string };
+  scenario: string;
+  branch: string;
+  platform: string;
+  knobs: Record<string, string>;
+  seed: number;
+  platform_facts: Record<string, string | number | boolean>;
+  sim: { duration_ns: number; frames: number; bytes: number };
+  counters: Record<CounterName, number>;
+  violations: Finding<ViolationKind>[];
+  leaks: Finding<LeakKind>[];
+  expect: ExpectResult[];
+  result: 'pass' | 'fail';
+  /** Per-interval lines for traffic scenarios (human output only; not part of the JSON). */
+  intervals?: IntervalLine[];
+}
+
+export interface Finding<K extends string> {
+  kind: K;
+  count: number;
+  kernel: string;
+  first: { t_ns: number; frame: number; object: string; path: string[] };
+}
+
+export interface ExpectResult {
+  check: string;
+  ok: boolean;
+  actual: number;
+}
+
+/** One iperf-style interval (traffic scenarios). */
+export interface IntervalLine {
+  flow: string;
+  startNs: number;
+  endNs: number;
+  bytes: number;
+  datagrams: number;
+  lost: number;
+  total: number;
+  udp: boolean;
+  recycled: number;
+  released: number;
+  inflight: number;
+}

@@ -1,0 +1,58 @@
+import { Kernel } from '../kernel/kernel.js';
+import { geometryOf, MVNETA_MH_SIZE, ETH_FCS_LEN, EDSA_TAG_LEN } from '../driver/mvneta.js';
+import { UnsupportedError, type ResolvedConfig } from './config.js';
+import { buildReport, snapshotCounters } from './build-report.js';
+import { judgeLeaks } from './leaks.js';
+import type { Report } from './report.js';
+import type { Scenario } from './scenario.js';
+import { StepRunner } from './steps.js';
+import { InputError } from '../kernel/errors.js';
+
+export interface RunOptions {
+  scenario: Scenario;
+  config: ResolvedConfig;
+  seed: number;
+  durationNs: number;
+  toolVersion: string;
+}
+
+/** Scenario needs the branch cannot meet (branches.md): XDP verdicts it lacks, XDP beyond one buffer. */
+export function checkScenarioSupport(s: Scenario, c: ResolvedConfig): void {
+  const kn = c.knobs;
+  const loc = s.keyLoc.xdp ?? { file: s.file, key: 'xdp' };
+  if (s.xdp !== 'none') {
+    if (kn.xdp === 'none') throw new UnsupportedError(`xdp: ${s.xdp} needs XDP support, but branch ${c.branch} has xdp=none`, loc);
+    if (s.xdp === 'tx' && kn.xdp === 'drop_redirect') throw new UnsupportedError(`xdp: tx needs XDP_TX, but branch ${c.branch} supports only DROP and REDIRECT (xdp=drop_redirect)`, loc);
+    const bufSize = geometryOf(kn).bufSize;
+    const maxMtu = bufSize - MVNETA_MH_SIZE - ETH_FCS_LEN - 14 - (c.facts.dsa ? EDSA_TAG_LEN : 0);
+    if (s.nic.mtu > maxMtu) {
+      throw new UnsupportedError(`XDP without multi-buffer needs every frame in one ${bufSize}-byte RX buffer: nic.mtu must be at most ${maxMtu}, got ${s.nic.mtu}`, s.keyLoc.nic ?? loc);
+    }
+  }
+}
+
+/** Runs one scenario under a resolved branch and returns its report. */
+export function runScenario(o: RunOptions): Report {
+  const { scenario: s, config } = o;
+  checkScenarioSupport(s, config);
+  const k = new Kernel(config.knobs, config.facts);
+  if (!s.steps) throw new InputError('traffic scenarios are not supported by this build', s.keyLoc.traffic ?? { file: s.file, key: 'traffic' });
+  const runner = new StepRunner(k, s.nic.mtu, s.nic.rxRing, s.xdp);
+  runner.ifup();
+  const steps = s.steps;
+  const last = steps.length > 0 && steps[steps.length - 1]!.op === 'teardown' ? steps.length - 1 : steps.length;
+  for (let i = 0; i < last; i++) runner.run(steps[i]!, i + 1);
+  const counters = snapshotCounters(k);
+  runner.teardown();
+  judgeLeaks(k, { nameOf: (x) => runner.nameOf(x), tNs: k.now });
+  return buildReport({
+    scenario: s,
+    config,
+    seed: o.seed,
+    toolVersion: o.toolVersion,
+    kernel: k,
+    counters,
+    sim: { duration_ns: 0, frames: runner.frames, bytes: runner.bytes },
+  });
+}
+

@@ -1,0 +1,268 @@
+import { DmaDir } from '../kernel/dma.js';
+import { InputError } from '../kernel/errors.js';
+import type { Kernel } from '../kernel/kernel.js';
+import {
+  consume_skb,
+  kfree_skb,
+  kfree_skb_partial,
+  munmap,
+  packet_rcv,
+  pipe_release,
+  pskb_copy,
+  pskb_expand_head,
+  skb_clone,
+  skb_copy,
+  skb_gro_receive,
+  skb_shared,
+  skb_splice_bits,
+  skb_try_coalesce,
+  skb_unshare,
+  tcp_zerocopy_receive,
+  type Pipe,
+  type SkBuff,
+  type Vma,
+} from '../kernel/skbuff.js';
+import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
+import { Mvneta, NAPI_BUDGET, type RxSink } from '../driver/mvneta.js';
+import type { Step } from './scenario.js';
+import { PAGE_SIZE } from '../kernel/page.js';
+
+/** TCP/IP headers after the Ethernet header in a GRO step (contract §2.1). */
+const GRO_TCP_HEADERS = 52;
+
+type Obj =
+  | { kind: 'skb'; skb: SkBuff }
+  | { kind: 'pipe'; pipe: Pipe }
+  | { kind: 'vma'; vma: Vma }
+  | { kind: 'frame'; frame: XdpFrame; verdict: 'tx' | 'redirect'; txDma: number };
+
+/** Receives what the driver hands over during an `rx` step. */
+class StepSink implements RxSink {
+  skb: SkBuff | null = null;
+  frame: XdpFrame | null = null;
+  verdict: 'tx' | 'redirect' = 'tx';
+  constructor(private readonly k: Kernel) {}
+  receive(skb: SkBuff): void {
+    this.skb = skb;
+  }
+  xdpFrame(f: XdpFrame, verdict: 'tx' | 'redirect'): void {
+    this.frame = f;
+    this.verdict = verdict;
+    void this.k;
+  }
+}
+
+/**
+ * Runs the explicit operations of a step scenario against the kernel model. Objects are named by
+ * the scenario; using one that is gone is an input error (a step list describes a correct caller).
+ */
+export class StepRunner {
+  private readonly names = new Map<string, Obj>();
+  private readonly reverse = new Map<object, string>();
+  readonly sink: StepSink;
+  readonly nic: Mvneta;
+  frames = 0;
+  bytes = 0;
+
+  constructor(
+    private readonly k: Kernel,
+    mtu: number,
+    rxRing: number,
+    xdp: 'none' | 'pass' | 'drop' | 'tx' | 'redirect',
+  ) {
+    this.sink = new StepSink(k);
+    this.nic = new Mvneta(k, { mtu, rxRing, xdp }, this.sink);
+  }
+
+  nameOf(o: object): string | undefined {
+    return this.reverse.get(o);
+  }
+
+  ifup(): void {
+    this.k.resetPath();
+    this.nic.ifup();
+  }
+
+  teardown(): void {
+    this.k.resetPath();
+    this.k.inNapi = false;
+    this.nic.ifdown();
+  }
+
+  run(step: Step, index: number): void {
+    const k = this.k;
+    k.resetPath();
+    k.now = index;
+    k.inNapi = step.op === 'rx' || step.op === 'napi_poll' || step.op === 'xdp_return_frame';
+    switch (step.op) {
+      case 'rx': {
+        this.frames++;
+        this.bytes += step.len;
+        k.frame = this.frames;
+        this.sink.skb = null;
+        this.sink.frame = null;
+        if (this.nic.hwReceive(step.len, this.frames)) this.nic.poll(NAPI_BUDGET);
+        else this.nic.refill();
+        if (step.as !== undefined) {
+          if (this.sink.skb) this.bind(step, step.as, { kind: 'skb', skb: this.sink.skb });
+          else if (this.sink.frame) this.bind(step, step.as, this.frameObj(this.sink.frame, this.sink.verdict));
+        }
+        break;
+      }
+      case 'skb_clone':
+        this.bind(step, step.as, { kind: 'skb', skb: skb_clone(k, this.skb(step, step.skb, 'skb')) });
+        break;
+      case 'skb_copy':
+      case 'pskb_copy': {
+        const s = this.skb(step, step.skb, 'skb');
+        const n = step.op === 'skb_copy' ? skb_copy(k, s) : pskb_copy(k, s);
+        if (!n) throw new InputError(`${step.op}: out of simulated memory`, step.loc);
+        this.bind(step, step.as, { kind: 'skb', skb: n });
+        break;
+      }
+      case 'pskb_expand_head': {
+        const s = this.skb(step, step.skb, 'skb');
+        if (skb_shared(s)) throw new InputError(`pskb_expand_head on a shared skb is a BUG() in the kernel`, this.argLoc(step, 'skb'));
+        pskb_expand_head(k, s);
+        break;
+      }
+      case 'skb_unshare': {
+        const s = this.skb(step, step.skb, 'skb');
+        const n = skb_unshare(k, s);
+        if (!n) throw new InputError('skb_unshare: out of simulated memory', step.loc);
+        if (n !== s) this.drop(step.skb);
+        this.bind(step, step.as, { kind: 'skb', skb: n });
+        break;
+      }
+      case 'skb_try_coalesce': {
+        const to = this.skb(step, step.to, 'to');
+        const from = this.skb(step, step.from, 'from');
+        if (to === from) throw new InputError('skb_try_coalesce: to and from are the same skb', step.loc);
+        const r = skb_try_coalesce(k, to, from);
+        if (r === 'copied' || r === 'frags' || r === 'stolen') {
+          kfree_skb_partial(k, from, r === 'stolen');
+          this.drop(step.from);
+        } else if (r === 'frag_list') {
+          this.drop(step.from);
+        }
+        break;
+      }
+      case 'skb_gro_receive': {
+        const held = this.skb(step, step.held, 'held');
+        const s = this.skb(step, step.skb, 'skb');
+        if (held === s) throw new InputError('skb_gro_receive: held and skb are the same skb', step.loc);
+        k.inNapi = true;
+        const r = skb_gro_receive(k, held, s, GRO_TCP_HEADERS);
+        if (r !== 'refused') this.drop(step.skb);
+        break;
+      }
+      case 'skb_splice_bits':
+        this.bind(step, step.as, { kind: 'pipe', pipe: skb_splice_bits(k, this.skb(step, step.skb, 'skb'), k.sockFrag) });
+        break;
+      case 'pipe_release': {
+        const o = this.get(step, step.pipe, 'pipe', 'pipe');
+        if (o.kind === 'pipe') pipe_release(k, o.pipe);
+        this.drop(step.pipe);
+        break;
+      }
+      case 'tcp_zerocopy_receive':
+        this.bind(step, step.as, { kind: 'vma', vma: tcp_zerocopy_receive(k, this.skb(step, step.skb, 'skb')) });
+        break;
+      case 'munmap': {
+        const o = this.get(step, step.vma, 'vma', 'vma');
+        if (o.kind === 'vma') munmap(k, o.vma);
+        this.drop(step.vma);
+        break;
+      }
+      case 'packet_rcv':
+        this.bind(step, step.as, { kind: 'skb', skb: packet_rcv(k, this.skb(step, step.skb, 'skb')) });
+        break;
+      case 'kfree_skb':
+      case 'consume_skb': {
+        const s = this.skb(step, step.skb, 'skb');
+        if (step.op === 'kfree_skb') kfree_skb(k, s);
+        else consume_skb(k, s);
+        if (!s.alive) this.drop(step.skb);
+        break;
+      }
+      case 'napi_poll':
+        this.nic.poll(step.budget ?? NAPI_BUDGET);
+        break;
+      case 'xdp_return_frame': {
+        const o = this.get(step, step.frame, 'frame', 'frame');
+        if (o.kind === 'frame') this.completeFrame(o);
+        this.drop(step.frame);
+        break;
+      }
+      case 'teardown':
+        this.teardown();
+        break;
+    }
+  }
+
+  /** TX completion of an XDP frame: XDP_TX returns in NAPI context, a redirect after the target's unmap. */
+  private completeFrame(o: Extract<Obj, { kind: 'frame' }>): void {
+    const k = this.k;
+    if (o.verdict === 'tx') {
+      k.enter('mvneta_txq_done');
+      xdp_return_frame(k, o.frame, true);
+      k.leave();
+    } else {
+      k.enter('mvneta_txq_done');
+      k.dma.dma_unmap_page(o.txDma, o.frame.len, DmaDir.to_device, 0);
+      xdp_return_frame(k, o.frame, false);
+      k.leave();
+    }
+  }
+
+  private frameObj(f: XdpFrame, verdict: 'tx' | 'redirect'): Obj {
+    let txDma = 0;
+    if (verdict === 'redirect') {
+      // The target device's ndo_xdp_xmit maps the frame for its own TX ring.
+      this.k.enter('ndo_xdp_xmit');
+      txDma = this.k.dma.dma_map_page(f.pfn, 0, Math.min(PAGE_SIZE, f.len), DmaDir.to_device, 0);
+      this.k.leave();
+    }
+    return { kind: 'frame', frame: f, verdict, txDma };
+  }
+
+  private argLoc(step: Step, arg: string): Step['loc'] {
+    return { ...step.loc, key: `${step.loc.key ?? step.op}.${arg}` };
+  }
+
+  private get(step: Step, name: string, arg: string, want: Obj['kind']): Obj {
+    const o = this.names.get(name);
+    if (!o) throw new InputError(`no ${want} named '${name}' (not created, or already consumed by an earlier step)`, this.argLoc(step, arg));
+    if (o.kind !== want) throw new InputError(`'${name}' is a ${o.kind}, not a ${want}`, this.argLoc(step, arg));
+    if (o.kind === 'skb' && !o.skb.alive) {
+      throw new InputError(`skb '${name}' was already freed`, this.argLoc(step, arg));
+    }
+    return o;
+  }
+
+  private skb(step: Step, name: string, arg: string): SkBuff {
+    const o = this.get(step, name, arg, 'skb');
+    return (o as Extract<Obj, { kind: 'skb' }>).skb;
+  }
+
+  private bind(step: Step, name: string, o: Obj): void {
+    const old = this.names.get(name);
+    if (old && (old.kind !== 'skb' || old.skb.alive) && !(old.kind === 'skb' && o.kind === 'skb' && old.skb === o.skb)) {
+      throw new InputError(`name '${name}' is already in use`, this.argLoc(step, 'as'));
+    }
+    this.names.set(name, o);
+    const target = o.kind === 'skb' ? o.skb : o.kind === 'pipe' ? o.pipe : o.kind === 'vma' ? o.vma : o.frame;
+    if (!this.reverse.has(target)) this.reverse.set(target, name);
+  }
+
+  private drop(name: string): void {
+    this.names.delete(name);
+  }
+
+  /** XDP frames the steps never returned. */
+  pendingFrames(): number {
+    let n = 0;
+    for (const o of this.names.values()) if (o.kind === 'frame') n++;
+    return n;
+  }
+}
