@@ -30,22 +30,22 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .description('page_pool recycling test harness on a simulated Espressobin/mvneta network stack')
     .version(VERSION, '-V, --version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
+    .configureOutput({ writeOut: (s) => { io.stdout(s); }, writeErr: (s) => { io.stderr(s); } })
     .addOption(new Option('--debug', 'stack traces for internal errors').hideHelp());
   common(program.command('run <scenario>').description('run one scenario: a built-in name (multicast) or a YAML file')).action(
-    (scenario: string, o: RunCliOptions) => setCode(runCommand(io, scenario, o)),
+    (scenario: string, o: RunCliOptions) => { setCode(runCommand(io, scenario, o)); },
   );
   program
     .command('list [what]')
     .description('list scenarios | branches | knobs | platforms | violations')
-    .action((what: string | undefined) => setCode(listCommand(io, what)));
+    .action((what: string | undefined) => { setCode(listCommand(io, what)); });
   program
     .command('validate <file...>')
     .description('schema and semantic check of scenario files; nothing is run')
     .option('--branch <name>', 'check against this branch')
     .option('--set <knob=value>', 'knob override, repeatable', collect)
     .option('--platform <name>', 'platform')
-    .action((files: string[], o: { branch?: string; set?: string[]; platform?: string }) => setCode(validateCommand(io, files, o)));
+    .action((files: string[], o: { branch?: string; set?: string[]; platform?: string }) => { setCode(validateCommand(io, files, o)); });
   program
     .command('schema')
     .description('print a JSON Schema of scenario files (for editors)')

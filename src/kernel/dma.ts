@@ -79,7 +79,7 @@ export class DmaApi {
   }
 
   /** dma_unmap_page_attrs: ownership returns to the CPU (cache maintenance unless SKIP_CPU_SYNC). */
-  dma_unmap_page(a: number, size: number, dir: DmaDirCode, attrs: number): void {
+  dma_unmap_page(a: number, _size: number, dir: DmaDirCode, attrs: number): void {
     const k = this.k;
     k.counters['dma.unmap']++;
     let i = this.lookup(a);
@@ -92,14 +92,14 @@ export class DmaApi {
     if (!consequence && this.dir[i] !== dir) {
       k.violation('dma-dir-mismatch', () => `${k.pages.describe(k.pages.base + i)} mapped ${DMA_DIR_NAME[this.dir[i]!]}, unmapped ${DMA_DIR_NAME[dir]}`, 'debug_dma_unmap_page');
     }
-    void size;
+    size;
     if ((attrs & DMA_ATTR_SKIP_CPU_SYNC) === 0) this.dirtyEnd[i] = this.dirtyStart[i]!;
     this.mapped[i] = 0;
   }
 
   private checkSync(a: number, len: number, dir: DmaDirCode, leaf: string): number {
     const k = this.k;
-    let i = this.lookup(a);
+    const i = this.lookup(a);
     if (i <= -2) return -2 - i;
     if (i < 0) {
       k.violation('dma-sync-not-mapped', this.describe(a), leaf);

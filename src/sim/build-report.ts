@@ -13,7 +13,7 @@ export function snapshotCounters(k: Kernel): Counters {
   c['page_pool.inflight'] = inflight;
   c['dma.mapped'] = c['dma.map'] - c['dma.unmap'];
   const sorted = {} as Counters;
-  for (const n of [...COUNTER_NAMES].sort() as CounterName[]) sorted[n] = c[n];
+  for (const n of [...COUNTER_NAMES].sort()) sorted[n] = c[n];
   return sorted;
 }
 
@@ -37,7 +37,8 @@ export function buildReport(r: ReportInput): Report {
   const knobs: Record<string, string> = {};
   for (const key of Object.keys(r.config.knobs).sort()) knobs[key] = (r.config.knobs as unknown as Record<string, string>)[key]!;
   const facts: Record<string, string | number | boolean> = {};
-  for (const [key, v] of Object.entries(r.config.facts).sort(([a], [b]) => (a < b ? -1 : 1))) facts[key] = v;
+  const factEntries: [string, string | number | boolean][] = Object.entries(r.config.facts);
+  for (const [key, v] of factEntries.sort(([a], [b]) => (a < b ? -1 : 1))) facts[key] = v;
   const report: Report = {
     schema: 'pp-sim/report@1',
     tool: { name: 'pp-sim', version: r.toolVersion },

@@ -73,7 +73,7 @@ function branchValues(branches: readonly BranchDef[], b: BranchDef, seen: string
     checkKnobValue(key, value, b.loc[key] ?? { file: b.file, key: `set.${key}` });
     base[key] = value;
   }
-  return base as Record<KnobName, string>;
+  return base;
 }
 
 function checkKnobValue(key: string, value: string, loc: SourceLoc | undefined): asserts key is KnobName {

@@ -41,14 +41,13 @@ class StepSink implements RxSink {
   skb: SkBuff | null = null;
   frame: XdpFrame | null = null;
   verdict: 'tx' | 'redirect' = 'tx';
-  constructor(private readonly k: Kernel) {}
   receive(skb: SkBuff): void {
     this.skb = skb;
   }
   xdpFrame(f: XdpFrame, verdict: 'tx' | 'redirect'): void {
     this.frame = f;
     this.verdict = verdict;
-    void this.k;
+    this.k;
   }
 }
 
@@ -70,7 +69,7 @@ export class StepRunner {
     rxRing: number,
     xdp: 'none' | 'pass' | 'drop' | 'tx' | 'redirect',
   ) {
-    this.sink = new StepSink(k);
+    this.sink = new StepSink();
     this.nic = new Mvneta(k, { mtu, rxRing, xdp }, this.sink);
   }
 

@@ -33,7 +33,7 @@ export function parseBranch(text: string, file: string): BranchDef {
   for (const item of root.items) {
     const key = isScalar(item.key) ? String(item.key.value) : '';
     const v = item.value as Node | null;
-    const at = locOf(file, lc, item.key as Node, key);
+    const at = locOf(file, lc, item.key, key);
     if (!KEYS.includes(key)) throw new InputError(`unknown key '${key}' (keys: ${KEYS.join(', ')})`, at);
     if (key === 'set') {
       if (!isMap(v)) throw new InputError('set is a map of knob: value', at);
@@ -41,7 +41,7 @@ export function parseBranch(text: string, file: string): BranchDef {
         const kk = isScalar(kv.key) ? String(kv.key.value) : '';
         if (!isScalar(kv.value)) throw new InputError(`knob ${kk} takes a single value`, locOf(file, lc, kv.key as Node, `set.${kk}`));
         set[kk] = String(kv.value.value);
-        loc[kk] = locOf(file, lc, kv.value as Node, `set.${kk}`);
+        loc[kk] = locOf(file, lc, kv.value, `set.${kk}`);
       }
     } else if (key === 'aliases') {
       if (!isSeq(v)) throw new InputError('aliases is a list of names', at);
