@@ -6,6 +6,9 @@ import { PagePool } from '../kernel/page_pool.js';
 import {
   build_skb,
   checkPoolFrag,
+  consume_skb,
+  skb_headlen,
+  SkBuff as SkBuffClass,
   cpuReadLinear,
   MAX_SKB_FRAGS,
   napi_alloc_skb,
@@ -15,7 +18,7 @@ import {
   skb_reserve,
   type SkBuff,
 } from '../kernel/skbuff.js';
-import { MemType, type XdpFrame } from '../kernel/xdp.js';
+import { MemType, xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
 
 /** Marvell header the NIC prepends to every received frame, and the Ethernet FCS. */
 export const MVNETA_MH_SIZE = 2;
@@ -77,11 +80,19 @@ export class Mvneta {
   private readonly doneSize: Int32Array;
   private readonly doneFlags: Uint8Array;
   private readonly doneFrame: Float64Array;
+  /** What the frame carries (flow, sequence number, L4 payload bytes), for the stack above. */
+  private readonly doneFlow: Int32Array;
+  private readonly doneSeq: Float64Array;
+  private readonly donePayload: Int32Array;
+  /** TX ring: skbs and XDP frames waiting for TX completion. */
+  private readonly txq: (SkBuff | XdpFrame)[] = [];
+  private readonly txDma: number[] = [];
   /** Next descriptor the hardware fills, the driver processes, and the refill walk starts at. */
   private hwNext = 0;
   private swNext = 0;
   private refillNext = 0;
   private pending = 0;
+  private curFirst = 0;
   private needRefill = 0;
   private readonly dmaDir: DmaDirCode;
   private readonly copybreak: number;
@@ -99,6 +110,9 @@ export class Mvneta {
     this.doneSize = new Int32Array(n);
     this.doneFlags = new Uint8Array(n);
     this.doneFrame = new Float64Array(n);
+    this.doneFlow = new Int32Array(n);
+    this.doneSeq = new Float64Array(n);
+    this.donePayload = new Int32Array(n);
     const kn = k.knobs;
     this.dmaDir = cfg.xdp !== 'none' && kn.xdp_dma_dir === 'bidirectional' ? DmaDir.bidirectional : DmaDir.from_device;
     this.copybreak = kn.rx_copybreak === 'n/a' ? 0 : Math.max(Number(kn.rx_copybreak), 128);
@@ -139,7 +153,7 @@ export class Mvneta {
    * The NIC receives a frame into the next descriptors (DMA write). Returns false when it is dropped:
    * no buffer posted, or too long for the port.
    */
-  hwReceive(len: number, frame: number): boolean {
+  hwReceive(len: number, frame: number, flow = -1, seq = 0, payload = 0): boolean {
     const k = this.k;
     const total = MVNETA_MH_SIZE + len + this.dsaTag + ETH_FCS_LEN;
     const n = this.ringPfn.length;
@@ -164,6 +178,9 @@ export class Mvneta {
       this.doneSize[at] = size;
       this.doneFlags[at] = (d === 0 ? 1 : 0) | (d === descs - 1 ? 2 : 0);
       this.doneFrame[at] = frame;
+      this.doneFlow[at] = flow;
+      this.doneSeq[at] = seq;
+      this.donePayload[at] = payload;
       this.hwNext = (at + 1) % n;
       this.pending++;
     }
@@ -226,7 +243,9 @@ export class Mvneta {
 
   private refillOne(): boolean {
     const k = this.k;
-    const at = this.refillNext;
+    // mvneta_rx_refill_queue refills only descriptors whose buf_phys_addr is 0: a page left on the ring stays.
+    let at = this.refillNext;
+    for (let n = 0; n < this.ringPfn.length && this.ringPfn[at]! >= 0; n++) at = (at + 1) % this.ringPfn.length;
     let pfn: number;
     let dma: number;
     if (this.pool) {
@@ -258,6 +277,7 @@ export class Mvneta {
   /** One frame spread over `descs` descriptors from `first`. */
   private rxFrame(first: number, descs: number): void {
     const k = this.k;
+    this.curFirst = first;
     k.counters['rx.descriptors'] += descs;
     if (this.pool) this.rxPagePool(first, descs);
     else this.rxCopybreak(first, descs);
@@ -377,6 +397,10 @@ export class Mvneta {
   /** eth_type_trans reads the Ethernet header and pulls it; the skb goes to the stack. */
   private ethTypeTrans(skb: SkBuff): void {
     const k = this.k;
+    const at = this.curFirst;
+    skb.flow = this.doneFlow[at]!;
+    skb.seq = this.doneSeq[at]!;
+    skb.payload = this.donePayload[at]!;
     k.enter('eth_type_trans');
     cpuReadLinear(k, skb, 0, ETH_HLEN, 'eth_type_trans');
     skb_pull(skb, ETH_HLEN);
@@ -421,10 +445,57 @@ export class Mvneta {
     return consumed;
   }
 
+  /** mvneta_tx (no TSO): the linear part mapped with dma_map_single, freed at TX completion. */
+  xmit(skb: SkBuff): void {
+    const k = this.k;
+    k.enter('mvneta_tx');
+    const sh = skb.sh;
+    const off = (sh.headOff + skb.data) % PAGE_SIZE;
+    const a = k.dma.dma_map_page(sh.headPfn, off, skb_headlen(skb), DmaDir.to_device, 0);
+    this.txq.push(skb);
+    this.txDma.push(a);
+    k.leave();
+  }
+
+  /** XDP_TX: the frame goes out on the RX page's own mapping (no new map). */
+  xmitXdp(f: XdpFrame): void {
+    this.txq.push(f);
+    this.txDma.push(-1);
+  }
+
+  get txPending(): number {
+    return this.txq.length;
+  }
+
+  /** mvneta_txq_done: unmap skbs and dev_kfree_skb_any; XDP_TX frames go back with xdp_return_frame_rx_napi. */
+  txDone(): void {
+    const k = this.k;
+    if (this.txq.length === 0) return;
+    const wasNapi = k.inNapi;
+    k.inNapi = true;
+    k.enter('mvneta_txq_done');
+    for (let i = 0; i < this.txq.length; i++) {
+      const o = this.txq[i]!;
+      if (o instanceof SkBuffClass) {
+        k.dma.dma_unmap_page(this.txDma[i]!, skb_headlen(o), DmaDir.to_device, 0);
+        k.enter('dev_kfree_skb_any');
+        consume_skb(k, o);
+        k.leave();
+      } else {
+        xdp_return_frame(k, o, true);
+      }
+    }
+    this.txq.length = 0;
+    this.txDma.length = 0;
+    k.leave();
+    k.inNapi = wasNapi;
+  }
+
   /** mvneta_stop → mvneta_rxq_drop_pkts: ring buffers returned, pool unregistered and destroyed. */
   ifdown(): void {
     const k = this.k;
     k.enter('mvneta_stop');
+    this.txDone();
     k.enter('mvneta_rxq_drop_pkts');
     const n = this.ringPfn.length;
     for (let at = 0; at < n; at++) {

@@ -9,117 +9,144 @@ export const DMA_DIR_NAME = ['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEV
 export const DMA_ATTR_SKIP_CPU_SYNC = 1 << 5;
 
 /**
- * The DMA API with a dma-debug style checker (kernel/dma/debug.c), one mapping per page at most.
- * Device ownership is tracked as the range of bytes the device wrote that the CPU has not yet
- * synced: a CPU read overlapping it on a non-coherent platform is cpu-access-device-owned.
+ * The DMA API with a dma-debug style checker (kernel/dma/debug.c): mappings keyed by device
+ * address. Device ownership is tracked per page as the range of bytes the device wrote that the
+ * CPU has not yet synced: a CPU read overlapping it on a non-coherent platform is
+ * cpu-access-device-owned.
  */
 export class DmaApi {
-  private readonly mapped: Uint8Array;
-  private readonly addr: Float64Array;
-  private readonly size: Int32Array;
-  private readonly dir: Uint8Array;
-  private readonly attrs: Uint8Array;
+  private readonly byAddr = new Map<number, number>();
+  private mapPfn = new Int32Array(256);
+  private mapAddr = new Float64Array(256);
+  private mapSize = new Int32Array(256);
+  private mapDir = new Uint8Array(256);
+  private freeIds: number[] = [];
+  private nextId = 0;
+  /** Live mappings per page. */
+  private readonly pageMaps: Int32Array;
   private readonly dirtyStart: Int32Array;
   private readonly dirtyEnd: Int32Array;
-  /** Truncated addresses already reported (dma-addr-truncated): their DMA calls are consequences. */
+  /** Truncated addresses already reported (dma-addr-truncated): calls with them act on the real mapping silently. */
   private readonly truncated = new Map<number, number>();
 
   constructor(private readonly k: Kernel) {
     const n = k.pages.count;
-    this.mapped = new Uint8Array(n);
-    this.addr = new Float64Array(n);
-    this.size = new Int32Array(n);
-    this.dir = new Uint8Array(n);
-    this.attrs = new Uint8Array(n);
+    this.pageMaps = new Int32Array(n);
     this.dirtyStart = new Int32Array(n);
     this.dirtyEnd = new Int32Array(n);
   }
 
   isMapped(pfn: number): boolean {
     const i = this.k.pages.idx(pfn);
-    return i >= 0 && this.mapped[i] === 1;
+    return i >= 0 && this.pageMaps[i]! > 0;
   }
 
-  mappingDir(pfn: number): number {
-    return this.dir[this.k.pages.idx(pfn)]!;
+  private grow(): void {
+    const n = this.mapPfn.length * 2;
+    const i32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.mapPfn = i32(this.mapPfn);
+    this.mapSize = i32(this.mapSize);
+    const f = new Float64Array(n);
+    f.set(this.mapAddr);
+    this.mapAddr = f;
+    const d = new Uint8Array(n);
+    d.set(this.mapDir);
+    this.mapDir = d;
   }
 
-  /** dma_map_page_attrs (v4.20/v5.x): the device owns the buffer afterwards. */
-  dma_map_page(pfn: number, offset: number, size: number, dir: DmaDirCode, attrs: number): number {
-    const i = this.k.pages.idx(pfn);
+  /** dma_map_page_attrs: the device owns the buffer afterwards. Returns the device address. */
+  dma_map_page(pfn: number, offset: number, size: number, dir: DmaDirCode, _attrs: number): number {
+    const k = this.k;
     const a = pfn * PAGE_SIZE + offset;
-    this.mapped[i] = 1;
-    this.addr[i] = a;
-    this.size[i] = size;
-    this.dir[i] = dir;
-    this.attrs[i] = attrs;
-    this.dirtyStart[i] = 0;
-    this.dirtyEnd[i] = 0;
-    this.k.counters['dma.map']++;
+    let id = this.freeIds.pop();
+    if (id === undefined) {
+      id = this.nextId++;
+      if (id >= this.mapPfn.length) this.grow();
+    }
+    this.mapPfn[id] = pfn;
+    this.mapAddr[id] = a;
+    this.mapSize[id] = size;
+    this.mapDir[id] = dir;
+    this.byAddr.set(a, id);
+    const i = k.pages.idx(pfn);
+    this.pageMaps[i]!++;
+    this.dirtyEnd[i] = this.dirtyStart[i]!;
+    k.counters['dma.map']++;
     return a;
   }
 
   /** Records that a stored DMA address lost bits; later calls with it act on the real mapping silently. */
-  noteTruncated(truncatedAddr: number, pfn: number): void {
-    this.truncated.set(truncatedAddr - (truncatedAddr % PAGE_SIZE), pfn);
+  noteTruncated(truncatedAddr: number, realAddr: number): void {
+    this.truncated.set(truncatedAddr, realAddr);
   }
 
-  /** Resolves an address to the page whose mapping contains it, or -1. */
+  /** The mapping id for a base address; -1 when unknown; a consequence of truncation maps to -2 - id. */
   private lookup(a: number): number {
-    const pfn = Math.floor(a / PAGE_SIZE);
-    const i = this.k.pages.idx(pfn);
-    if (i >= 0 && this.mapped[i] === 1 && a >= this.addr[i]! && a < this.addr[i]! + this.size[i]!) return i;
-    const real = this.truncated.get(a - (a % PAGE_SIZE));
-    if (real !== undefined) return -2 - this.k.pages.idx(real);
+    const id = this.byAddr.get(a);
+    if (id !== undefined) return id;
+    const real = this.truncated.get(a);
+    if (real !== undefined) {
+      const rid = this.byAddr.get(real);
+      if (rid !== undefined) return -2 - rid;
+    }
     return -1;
   }
 
-  private describe(a: number): () => string {
-    return () => `DMA address 0x${a.toString(16)}`;
+  private unmapId(id: number): void {
+    this.byAddr.delete(this.mapAddr[id]!);
+    this.pageMaps[this.k.pages.idx(this.mapPfn[id]!)]!--;
+    this.freeIds.push(id);
   }
 
   /** dma_unmap_page_attrs: ownership returns to the CPU (cache maintenance unless SKIP_CPU_SYNC). */
   dma_unmap_page(a: number, _size: number, dir: DmaDirCode, attrs: number): void {
     const k = this.k;
     k.counters['dma.unmap']++;
-    let i = this.lookup(a);
-    const consequence = i <= -2;
-    if (consequence) i = -2 - i;
-    if (i < 0) {
-      k.violation('dma-unmap-not-mapped', this.describe(a), 'debug_dma_unmap_page');
+    let id = this.lookup(a);
+    const consequence = id <= -2;
+    if (consequence) id = -2 - id;
+    if (id < 0) {
+      k.violation('dma-unmap-not-mapped', () => `DMA address 0x${a.toString(16)}`, 'debug_dma_unmap_page');
       return;
     }
-    if (!consequence && this.dir[i] !== dir) {
-      k.violation('dma-dir-mismatch', () => `${k.pages.describe(k.pages.base + i)} mapped ${DMA_DIR_NAME[this.dir[i]!]}, unmapped ${DMA_DIR_NAME[dir]}`, 'debug_dma_unmap_page');
+    if (!consequence && this.mapDir[id] !== dir) {
+      k.violation('dma-dir-mismatch', () => `${k.pages.describe(this.mapPfn[id]!)} mapped ${DMA_DIR_NAME[this.mapDir[id]!]}, unmapped ${DMA_DIR_NAME[dir]}`, 'debug_dma_unmap_page');
     }
-    size;
+    const i = k.pages.idx(this.mapPfn[id]!);
     if ((attrs & DMA_ATTR_SKIP_CPU_SYNC) === 0) this.dirtyEnd[i] = this.dirtyStart[i]!;
-    this.mapped[i] = 0;
+    this.unmapId(id);
   }
 
-  private checkSync(a: number, len: number, dir: DmaDirCode, leaf: string): number {
+  /** Checks a sync of [base + offset, +len); returns the page index, or -1. */
+  private checkSync(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string): number {
     const k = this.k;
-    const i = this.lookup(a);
-    if (i <= -2) return -2 - i;
-    if (i < 0) {
-      k.violation('dma-sync-not-mapped', this.describe(a), leaf);
+    const id0 = this.lookup(base);
+    if (id0 <= -2) return k.pages.idx(this.mapPfn[-2 - id0]!);
+    if (id0 < 0) {
+      k.violation('dma-sync-not-mapped', () => `DMA address 0x${(base + offset).toString(16)}`, leaf);
       return -1;
     }
-    if (a + len > this.addr[i]! + this.size[i]!) {
-      k.violation('dma-sync-out-of-range', () => `${k.pages.describe(k.pages.base + i)}: sync of ${len} bytes at +${a - this.addr[i]!} beyond a ${this.size[i]!}-byte mapping`, leaf);
+    const id = id0;
+    const pfn = this.mapPfn[id]!;
+    if (offset + len > this.mapSize[id]!) {
+      k.violation('dma-sync-out-of-range', () => `${k.pages.describe(pfn)}: sync of ${len} bytes at +${offset} beyond a ${this.mapSize[id]!}-byte mapping`, leaf);
     }
-    if (this.dir[i] !== DmaDir.bidirectional && this.dir[i] !== dir) {
-      k.violation('dma-dir-mismatch', () => `${k.pages.describe(k.pages.base + i)} mapped ${DMA_DIR_NAME[this.dir[i]!]}, synced ${DMA_DIR_NAME[dir]}`, leaf);
+    if (this.mapDir[id] !== DmaDir.bidirectional && this.mapDir[id] !== dir) {
+      k.violation('dma-dir-mismatch', () => `${k.pages.describe(pfn)} mapped ${DMA_DIR_NAME[this.mapDir[id]!]}, synced ${DMA_DIR_NAME[dir]}`, leaf);
     }
-    return i;
+    return k.pages.idx(pfn);
   }
 
   /** dma_sync_single_range_for_cpu: the synced bytes become visible to the CPU. */
-  dma_sync_single_range_for_cpu(a: number, offset: number, len: number, dir: DmaDirCode): void {
+  dma_sync_single_range_for_cpu(base: number, offset: number, len: number, dir: DmaDirCode): void {
     this.k.counters['dma.sync_for_cpu']++;
-    const i = this.checkSync(a + offset, len, dir, 'debug_dma_sync_single_for_cpu');
+    const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_cpu');
     if (i < 0) return;
-    const s = (a + offset) % PAGE_SIZE;
+    const s = (base % PAGE_SIZE) + offset;
     const e = s + len;
     const ds = this.dirtyStart[i]!;
     const de = this.dirtyEnd[i]!;
@@ -129,18 +156,18 @@ export class DmaApi {
   }
 
   /** dma_sync_single_range_for_device: the buffer goes back to the device. */
-  dma_sync_single_range_for_device(a: number, offset: number, len: number, dir: DmaDirCode): void {
+  dma_sync_single_range_for_device(base: number, offset: number, len: number, dir: DmaDirCode): void {
     this.k.counters['dma.sync_for_device']++;
     this.k.counters['dma.sync_for_device_bytes'] += len;
-    const i = this.checkSync(a + offset, len, dir, 'debug_dma_sync_single_for_device');
+    const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_device');
     if (i < 0) return;
     this.dirtyEnd[i] = this.dirtyStart[i]!;
   }
 
   /** The NIC writes `len` bytes at `offset` of the page. */
   deviceWrite(pfn: number, offset: number, len: number): void {
-    const i = this.k.pages.idx(pfn);
     if (this.k.facts.coherent_dma) return;
+    const i = this.k.pages.idx(pfn);
     if (this.dirtyEnd[i]! > this.dirtyStart[i]!) {
       this.dirtyStart[i] = Math.min(this.dirtyStart[i]!, offset);
       this.dirtyEnd[i] = Math.max(this.dirtyEnd[i]!, offset + len);
@@ -168,20 +195,21 @@ export class DmaApi {
     this.dirtyEnd[i] = ds;
   }
 
-  /** Called when a page returns to the page allocator: a live mapping is freed-while-mapped. */
+  /** A page returns to the page allocator: a live mapping there is freed-while-mapped (reported once). */
   pageFreed(pfn: number): boolean {
-    const i = this.k.pages.idx(pfn);
-    if (this.mapped[i] !== 1) return false;
-    this.mapped[i] = 0;
-    if (this.k.pages.reported[i] === 1) return false;
-    this.k.pages.reported[i] = 1;
+    const k = this.k;
+    const i = k.pages.idx(pfn);
+    if (this.pageMaps[i] === 0) return false;
+    for (const [, id] of this.byAddr) if (this.mapPfn[id] === pfn) this.unmapId(id);
+    if (k.pages.reported[i] === 1) return false;
+    k.pages.reported[i] = 1;
     return true;
   }
 
-  /** Every page with a live mapping. */
+  /** Every page with a live mapping (one entry per mapping). */
   mappedPages(): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.mapped.length; i++) if (this.mapped[i] === 1) out.push(this.k.pages.base + i);
-    return out;
+    for (const id of this.byAddr.values()) out.push(this.mapPfn[id]!);
+    return out.sort((a, b) => a - b);
   }
 }

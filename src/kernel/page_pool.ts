@@ -119,7 +119,7 @@ export class PagePool {
       pg.private[i] = stored;
       if (stored !== a) {
         pg.reported[i] = 1;
-        k.dma.noteTruncated(stored, pfn);
+        k.dma.noteTruncated(stored, a);
         k.violation('dma-addr-truncated', () => `${pg.describe(pfn)}: DMA address 0x${a.toString(16)} kept as 0x${stored.toString(16)} in page->private`, 'set_page_private');
       }
     } else {

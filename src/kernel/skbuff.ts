@@ -37,6 +37,8 @@ export class SkbSharedInfo {
   readonly fragOff = new Int32Array(MAX_SKB_FRAGS);
   readonly fragSize = new Int32Array(MAX_SKB_FRAGS);
   frag_list: SkBuff | null = null;
+  /** Segments this skb carries (GRO count); 0 means one. */
+  gso_segs = 0;
   headKind: HeadCode = Head.kmalloc;
   /** Page holding the head (slab page for kmalloc heads; compound head for page heads). */
   headPfn = -1;
@@ -63,8 +65,11 @@ export class SkBuff {
   /** struct xdp_mem_info (2018 RFC); placement decides which copy rule carries it. */
   memType: MemTypeCode = MemType.PAGE_SHARED;
   memId = 0;
-  /** Header-region fields that matter here. */
+  /** Header-region fields that matter here: the flow, its sequence number, the L4 payload bytes. */
   protocol = 0;
+  flow = -1;
+  seq = 0;
+  payload = 0;
   len = 0;
   data_len = 0;
   /** Offsets from head: data, tail, end (NET_SKBUFF_DATA_USES_OFFSET on arm64). */
@@ -180,6 +185,7 @@ export function __alloc_skb(k: Kernel, size: number, origin: HeadOriginCode, mad
   sh.headKind = Head.kmalloc;
   sh.headObj = obj;
   sh.headPfn = k.slab.pfnOf(obj);
+  sh.headOff = k.slab.offsetOf(obj);
   const s = newSkb(k, sh, madeBy);
   s.end = Slab.ksize(want) - SKB_SHINFO_SIZE;
   s.truesize = s.end + SKB_STRUCT_SIZE + SKB_SHINFO_SIZE;
@@ -265,6 +271,9 @@ export function skb_add_rx_frag(s: SkBuff, i: number, pfn: number, off: number, 
 /** __copy_skb_header: the headers_start..headers_end memcpy (plus fields copied by hand). */
 function __copy_skb_header(k: Kernel, n: SkBuff, old: SkBuff): void {
   n.protocol = old.protocol;
+  n.flow = old.flow;
+  n.seq = old.seq;
+  n.payload = old.payload;
   if (k.knobs.mem_info_placement === 'headers') {
     n.memType = old.memType;
     n.memId = old.memId;
@@ -391,6 +400,7 @@ export function pskb_expand_head(k: Kernel, s: SkBuff): boolean {
   sh.headKind = Head.kmalloc;
   sh.headObj = obj;
   sh.headPfn = k.slab.pfnOf(obj);
+  sh.headOff = k.slab.offsetOf(obj);
   s.sh = sh;
   s.head_frag = 0;
   s.cloned = 0;

@@ -4,6 +4,8 @@ import { Origin, Owner, PAGE_SIZE } from './page.js';
 /** Largest kmalloc served from a slab cache; above it kmalloc_large takes pages directly (SLUB, 4 KiB pages). */
 const KMALLOC_MAX_CACHE_SIZE = 2 * PAGE_SIZE;
 const MIN_CLASS = 64;
+/** MIN_PARTIAL: empty slabs a cache keeps. */
+const MIN_PARTIAL = 5;
 
 /** What made a kmalloc'ed head, for finding descriptions. */
 export const HeadOrigin = { alloc_skb: 0, skb_copy: 1, pskb_copy: 2, pskb_expand_head: 3, copybreak: 4, tx: 5 } as const;
@@ -25,6 +27,10 @@ export class Slab {
   private objSize = new Int32Array(1024);
   private objLive = new Uint8Array(1024);
   private objOrigin = new Uint8Array(1024);
+  /** Byte offset of the object in its slab page. */
+  private objOffset = new Int32Array(1024);
+  /** Free slots of each partially used slab page (by page index). */
+  private readonly slots = new Map<number, number[]>();
   private freeIds: number[] = [];
   private nextId = 0;
   /** In-use objects per slab page (by page index). */
@@ -58,6 +64,7 @@ export class Slab {
     this.objSize = g(this.objSize, (m) => new Int32Array(m));
     this.objLive = g(this.objLive, (m) => new Uint8Array(m));
     this.objOrigin = g(this.objOrigin, (m) => new Uint8Array(m));
+    this.objOffset = g(this.objOffset, (m) => new Int32Array(m));
   }
 
   /** kmalloc: returns an object id, or -1 when the page allocator is exhausted. */
@@ -65,6 +72,7 @@ export class Slab {
     const k = this.k;
     const cls = Slab.ksize(size);
     let pfn: number;
+    let slot = 0;
     if (cls > KMALLOC_MAX_CACHE_SIZE) {
       pfn = k.alloc_pages(orderFor(cls), Owner.slab, Origin.slab);
       if (pfn < 0) return -1;
@@ -81,11 +89,16 @@ export class Slab {
         const order = cls > PAGE_SIZE ? orderFor(cls) : 0;
         const np = k.alloc_pages(order, Owner.slab, Origin.slab);
         if (np < 0) return -1;
-        this.capacity[k.pages.idx(np)] = Math.max(1, (PAGE_SIZE << order) / cls);
+        const cap = Math.max(1, (PAGE_SIZE << order) / cls);
+        this.capacity[k.pages.idx(np)] = cap;
+        const free: number[] = [];
+        for (let sl = cap - 1; sl >= 0; sl--) free.push(sl);
+        this.slots.set(k.pages.idx(np), free);
         list.push(np);
       }
       pfn = list[list.length - 1]!;
       const i = k.pages.idx(pfn);
+      slot = this.slots.get(i)!.pop()!;
       if (++this.inuse[i]! === this.capacity[i]) list.pop();
     }
     let id = this.freeIds.pop();
@@ -97,6 +110,7 @@ export class Slab {
     this.objSize[id] = cls;
     this.objLive[id] = 1;
     this.objOrigin[id] = origin;
+    this.objOffset[id] = slot * cls;
     this.live++;
     k.counters['slab.alloc']++;
     return id;
@@ -123,7 +137,10 @@ export class Slab {
       return;
     }
     const list = this.partial.get(cls)!;
-    if (this.inuse[i] === 0) {
+    this.slots.get(i)!.push(this.objOffset[id]! / cls);
+    if (this.inuse[i] === 0 && this.emptyCount(list) > MIN_PARTIAL) {
+      // SLUB keeps min_partial empty slabs per cache; beyond that the page goes back (discard_slab).
+      this.slots.delete(i);
       const at = list.indexOf(pfn);
       if (at >= 0) list.splice(at, 1);
       k.put_page(pfn);
@@ -132,8 +149,18 @@ export class Slab {
     }
   }
 
+  private emptyCount(list: readonly number[]): number {
+    let n = 0;
+    for (const pfn of list) if (this.inuse[this.k.pages.idx(pfn)] === 0) n++;
+    return n;
+  }
+
   pfnOf(id: number): number {
     return this.objPfn[id]!;
+  }
+
+  offsetOf(id: number): number {
+    return this.objOffset[id]!;
   }
 
   isLive(id: number): boolean {

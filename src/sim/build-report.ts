@@ -1,5 +1,5 @@
 import type { Counters, Kernel } from '../kernel/kernel.js';
-import { COUNTER_NAMES, type CounterName } from '../kernel/names.js';
+import { COUNTER_NAMES } from '../kernel/names.js';
 import type { ResolvedConfig } from './config.js';
 import { evaluateExpect } from './expect.js';
 import type { IntervalLine, Report } from './report.js';
@@ -37,8 +37,8 @@ export function buildReport(r: ReportInput): Report {
   const knobs: Record<string, string> = {};
   for (const key of Object.keys(r.config.knobs).sort()) knobs[key] = (r.config.knobs as unknown as Record<string, string>)[key]!;
   const facts: Record<string, string | number | boolean> = {};
-  const factEntries: [string, string | number | boolean][] = Object.entries(r.config.facts);
-  for (const [key, v] of factEntries.sort(([a], [b]) => (a < b ? -1 : 1))) facts[key] = v;
+  const f = r.config.facts as unknown as Record<string, string | number | boolean>;
+  for (const key of Object.keys(f).sort()) facts[key] = f[key]!;
   const report: Report = {
     schema: 'pp-sim/report@1',
     tool: { name: 'pp-sim', version: r.toolVersion },

@@ -7,6 +7,7 @@ import type { Report } from './report.js';
 import type { Scenario } from './scenario.js';
 import { StepRunner } from './steps.js';
 import { InputError } from '../kernel/errors.js';
+import { Engine, type FlowSpec, type Source } from './engine.js';
 
 export interface RunOptions {
   scenario: Scenario;
@@ -31,12 +32,43 @@ export function checkScenarioSupport(s: Scenario, c: ResolvedConfig): void {
   }
 }
 
-/** Runs one scenario under a resolved branch and returns its report. */
-export function runScenario(o: RunOptions): Report {
+/** Runs one scenario: its steps, or its traffic from the given sources. */
+export function runScenario(o: RunOptions, traffic?: { flows: FlowSpec[]; sources: Source[] }): Report {
+  if (o.scenario.steps) return runSteps(o);
+  if (!traffic) throw new InputError('a traffic scenario needs its traffic sources', { file: o.scenario.file });
+  return runTraffic(o, traffic.flows, traffic.sources);
+}
+
+/** Runs a traffic scenario: the engine drives the given sources through the board. */
+export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[]): Report {
   const { scenario: s, config } = o;
   checkScenarioSupport(s, config);
   const k = new Kernel(config.knobs, config.facts);
-  if (!s.steps) throw new InputError('traffic scenarios are not supported by this build', s.keyLoc.traffic ?? { file: s.file, key: 'traffic' });
+  const engine = new Engine(k, { durationNs: o.durationNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed }, sources);
+  const r = engine.run();
+  const counters = snapshotCounters(k);
+  k.resetPath();
+  k.inNapi = false;
+  engine.nic.ifdown();
+  judgeLeaks(k, { nameOf: () => undefined, tNs: k.now });
+  return buildReport({
+    scenario: s,
+    config,
+    seed: o.seed,
+    toolVersion: o.toolVersion,
+    kernel: k,
+    counters,
+    sim: { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes },
+    intervals: r.intervals,
+  });
+}
+
+/** Runs a step scenario under a resolved branch and returns its report. */
+export function runSteps(o: RunOptions): Report {
+  const { scenario: s, config } = o;
+  checkScenarioSupport(s, config);
+  const k = new Kernel(config.knobs, config.facts);
+  if (!s.steps) throw new InputError('not a step scenario', { file: s.file });
   const runner = new StepRunner(k, s.nic.mtu, s.nic.rxRing, s.xdp);
   runner.ifup();
   const steps = s.steps;

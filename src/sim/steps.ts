@@ -47,7 +47,6 @@ class StepSink implements RxSink {
   xdpFrame(f: XdpFrame, verdict: 'tx' | 'redirect'): void {
     this.frame = f;
     this.verdict = verdict;
-    this.k;
   }
 }
 

@@ -1,4 +1,4 @@
-import { runScenario } from '../../sim/run.js';
+import { runScenarioFull as runScenario } from '../../workload/run.js';
 import type { Report } from '../../sim/report.js';
 import { closingLine, renderRun } from '../../report/human.js';
 import { renderReportJson } from '../../report/json.js';

@@ -1,0 +1,172 @@
+import { DmaDir } from '../kernel/dma.js';
+import type { Kernel } from '../kernel/kernel.js';
+import { PAGE_SIZE } from '../kernel/page.js';
+import { cpuReadLinear, kfree_skb, skb_clone, skb_gro_receive, skb_pull, skb_unshare, type SkBuff } from '../kernel/skbuff.js';
+import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
+import { EDSA_TAG_LEN, type Mvneta, type RxSink } from '../driver/mvneta.js';
+import { PacketTap } from './packet.js';
+import { TcpReceiver, TCP_HDRS } from './tcp.js';
+import type { UdpSocket } from './udp.js';
+
+/** MAX_GRO_SKBS: packets GRO holds per NAPI. */
+const MAX_GRO_SKBS = 8;
+const IP_HDR = 20;
+const UDP_HDR = 8;
+
+/** What receives a flow on the board. */
+export type FlowSink = { kind: 'udp'; sockets: UdpSocket[]; multicast: boolean } | { kind: 'tcp'; rx: TcpReceiver };
+
+/** A second device that XDP_REDIRECT sends to (ndo_xdp_xmit maps, its TX completion returns the frame). */
+export class RedirectTarget {
+  private readonly frames: XdpFrame[] = [];
+  private readonly addrs: number[] = [];
+
+  constructor(private readonly k: Kernel) {}
+
+  ndo_xdp_xmit(f: XdpFrame): void {
+    const k = this.k;
+    k.enter('ndo_xdp_xmit');
+    this.addrs.push(k.dma.dma_map_page(f.pfn, 0, Math.min(PAGE_SIZE, f.len), DmaDir.to_device, 0));
+    this.frames.push(f);
+    k.leave();
+  }
+
+  /** The target's TX completion: unmap, then xdp_return_frame (not the pool's NAPI: the ring). */
+  txDone(): void {
+    const k = this.k;
+    if (this.frames.length === 0) return;
+    const wasNapi = k.inNapi;
+    k.inNapi = false;
+    k.enter('target_txq_done');
+    for (let i = 0; i < this.frames.length; i++) {
+      k.dma.dma_unmap_page(this.addrs[i]!, this.frames[i]!.len, DmaDir.to_device, 0);
+      xdp_return_frame(k, this.frames[i]!, false);
+    }
+    this.frames.length = 0;
+    this.addrs.length = 0;
+    k.leave();
+    k.inNapi = wasNapi;
+  }
+
+  get pending(): number {
+    return this.frames.length;
+  }
+}
+
+/**
+ * The receive side of the board's stack: napi_gro_receive, AF_PACKET taps on eth0, DSA's
+ * dsa_switch_rcv, IP, UDP (multicast delivery with clones) and TCP.
+ */
+export class Stack implements RxSink {
+  nic!: Mvneta;
+  readonly taps: PacketTap[];
+  readonly flows: FlowSink[] = [];
+  readonly redirect: RedirectTarget;
+  private readonly gro: SkBuff[] = [];
+  private readonly groOn: boolean;
+
+  constructor(
+    private readonly k: Kernel,
+    taps: number,
+    tapMode: 'mmap' | 'copy',
+  ) {
+    this.taps = Array.from({ length: taps }, () => new PacketTap(tapMode));
+    this.redirect = new RedirectTarget(k);
+    // No GRO for DSA-tagged frames in that era (contract §6), on every branch.
+    this.groOn = k.knobs.gro === 'on' && !k.facts.dsa;
+  }
+
+  /** napi_gro_receive: TCP segments are held for merging when GRO applies, everything else goes up now. */
+  receive(skb: SkBuff): void {
+    const f = skb.flow >= 0 ? this.flows[skb.flow] : undefined;
+    if (!this.groOn || f?.kind !== 'tcp') {
+      this.netif_receive_skb(skb);
+      return;
+    }
+    const k = this.k;
+    k.enter('napi_gro_receive');
+    let i = 0;
+    while (i < this.gro.length && this.gro[i]!.flow !== skb.flow) i++;
+    const p = this.gro[i];
+    if (p && p.seq + p.len - TCP_HDRS === skb.seq) {
+      const r = skb_gro_receive(k, p, skb, TCP_HDRS);
+      if (r !== 'refused') {
+        p.sh.gso_segs = Math.max(1, p.sh.gso_segs) + 1;
+        k.leave();
+        return;
+      }
+    }
+    if (p) {
+      this.gro.splice(i, 1);
+      this.netif_receive_skb(p);
+    }
+    if (this.gro.length >= MAX_GRO_SKBS) this.netif_receive_skb(this.gro.shift()!);
+    this.gro.push(skb);
+    k.leave();
+  }
+
+  /** napi_gro_flush at the end of a poll. */
+  flushGro(): void {
+    while (this.gro.length > 0) this.netif_receive_skb(this.gro.shift()!);
+  }
+
+  xdpFrame(f: XdpFrame, verdict: 'tx' | 'redirect'): void {
+    if (verdict === 'tx') this.nic.xmitXdp(f);
+    else this.redirect.ndo_xdp_xmit(f);
+  }
+
+  /** __netif_receive_skb_core: ptype_all taps first (deliver_skb), then the protocol handler. */
+  netif_receive_skb(skb: SkBuff): void {
+    const k = this.k;
+    k.enter('netif_receive_skb');
+    for (const t of this.taps) t.deliver(k, skb);
+    if (k.facts.dsa) this.dsa_switch_rcv(skb);
+    else this.ip_rcv(skb);
+    k.leave();
+  }
+
+  /** dsa_switch_rcv: skb_unshare (a clone becomes an skb_copy), then the EDSA tagger strips the tag. */
+  private dsa_switch_rcv(skb0: SkBuff): void {
+    const k = this.k;
+    k.enter('dsa_switch_rcv');
+    const skb = skb_unshare(k, skb0);
+    if (skb) {
+      k.enter('edsa_rcv');
+      cpuReadLinear(k, skb, 0, EDSA_TAG_LEN, 'edsa_rcv');
+      skb_pull(skb, EDSA_TAG_LEN);
+      k.leave();
+      this.ip_rcv(skb);
+    }
+    k.leave();
+  }
+
+  /** ip_rcv → ip_local_deliver: UDP or TCP by flow; anything else is dropped. */
+  private ip_rcv(skb: SkBuff): void {
+    const k = this.k;
+    k.enter('ip_rcv');
+    cpuReadLinear(k, skb, 0, IP_HDR, 'ip_rcv');
+    skb_pull(skb, IP_HDR);
+    const f = skb.flow >= 0 ? this.flows[skb.flow] : undefined;
+    if (!f) kfree_skb(k, skb);
+    else if (f.kind === 'udp') this.udp_rcv(skb, f.sockets, f.multicast);
+    else f.rx.tcp_v4_rcv(skb);
+    k.leave();
+  }
+
+  /** udp_rcv: __udp4_lib_mcast_deliver gives the first socket the original and every further one a clone. */
+  private udp_rcv(skb: SkBuff, sockets: UdpSocket[], multicast: boolean): void {
+    const k = this.k;
+    k.enter('udp_rcv');
+    cpuReadLinear(k, skb, 0, UDP_HDR, 'udp_rcv');
+    const n = multicast ? sockets.length : Math.min(1, sockets.length);
+    if (n === 0) {
+      kfree_skb(k, skb);
+    } else {
+      if (multicast) k.enter('__udp4_lib_mcast_deliver');
+      for (let i = 1; i < n; i++) sockets[i]!.enqueue(k, skb_clone(k, skb));
+      sockets[0]!.enqueue(k, skb);
+      if (multicast) k.leave();
+    }
+    k.leave();
+  }
+}

@@ -1,0 +1,73 @@
+import type { Kernel } from '../kernel/kernel.js';
+import { consume_skb, cpuReadAll, kfree_skb, type RmemOwner, type SkBuff } from '../kernel/skbuff.js';
+import { SkbQueue } from './queue.js';
+
+/** net.core.rmem_default: what iperf prints as "UDP buffer size: 208 KByte (default)". */
+export const SK_RCVBUF_DEFAULT = 212992;
+
+/** Per-read statistics a socket's owner wants (iperf's server thread). */
+export interface ReadStats {
+  bytes: number;
+  datagrams: number;
+  /** iperf sequence tracking: highest id seen, lost (gaps), out of order. */
+  maxSeq: number;
+  lost: number;
+  outOfOrder: number;
+}
+
+export function newReadStats(): ReadStats {
+  return { bytes: 0, datagrams: 0, maxSeq: -1, lost: 0, outOfOrder: 0 };
+}
+
+/** A UDP socket joined to the flow's group (or bound to its port), with its receive queue. */
+export class UdpSocket implements RmemOwner {
+  rmemAlloc = 0;
+  readonly rcvbuf = SK_RCVBUF_DEFAULT;
+  readonly queue = new SkbQueue();
+  readonly stats = newReadStats();
+
+  /** __udp_enqueue_schedule_skb (v5.0): drop when sk_rmem_alloc is over sk_rcvbuf, else charge and queue. */
+  enqueue(k: Kernel, skb: SkBuff): void {
+    k.enter('__udp_enqueue_schedule_skb');
+    if (this.rmemAlloc > this.rcvbuf) {
+      k.counters['udp.RcvbufErrors']++;
+      kfree_skb(k, skb);
+    } else {
+      this.rmemAlloc += skb.truesize;
+      skb.sk = this;
+      this.queue.push(skb);
+    }
+    k.leave();
+  }
+
+  /** udp_recvmsg for every queued datagram: copy to user, count, free (skb_consume_udp). */
+  readAll(k: Kernel): void {
+    for (let s = this.queue.shift(); s; s = this.queue.shift()) {
+      k.enter('udp_recvmsg');
+      k.enter('skb_copy_datagram_msg');
+      cpuReadAll(k, s, 'skb_copy_datagram_iter');
+      k.leave();
+      if (k.pages.gen[k.pages.idx(s.sh.headPfn)] !== s.sh.headGen && s.sh.headKind === 1) k.counters['app.corrupt_reads']++;
+      k.counters['udp.InDatagrams']++;
+      k.counters['app.datagrams_read']++;
+      k.counters['app.bytes_read'] += s.payload;
+      const st = this.stats;
+      st.bytes += s.payload;
+      st.datagrams++;
+      if (s.seq > st.maxSeq + 1) st.lost += s.seq - st.maxSeq - 1;
+      if (s.seq < st.maxSeq) st.outOfOrder++;
+      else st.maxSeq = s.seq;
+      k.enter('skb_consume_udp');
+      consume_skb(k, s);
+      k.leave();
+      k.leave();
+    }
+  }
+
+  /** Close: what is still queued is freed (udp_destroy_sock → skb_queue_purge). */
+  purge(k: Kernel): void {
+    k.enter('udp_lib_close');
+    for (let s = this.queue.shift(); s; s = this.queue.shift()) kfree_skb(k, s);
+    k.leave();
+  }
+}

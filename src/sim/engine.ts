@@ -1,0 +1,345 @@
+import { Kernel } from '../kernel/kernel.js';
+import { EDSA_TAG_LEN, ETH_FCS_LEN, Mvneta, NAPI_BUDGET } from '../driver/mvneta.js';
+import { Stack, type FlowSink } from '../net/stack.js';
+import { TcpReceiver, type TcpEnv } from '../net/tcp.js';
+import { UdpSocket } from '../net/udp.js';
+import type { SkBuff } from '../kernel/skbuff.js';
+import { EventQueue } from './events.js';
+import type { IntervalLine } from './report.js';
+import { Rng } from './rng.js';
+import type { Host, XdpMode } from './scenario.js';
+
+/** Preamble + SFD and the inter-frame gap on the wire. */
+const PREAMBLE = 8;
+const IFG = 12;
+/** 1 Gbit/s: one byte every 8 ns. */
+const NS_PER_BYTE = 8;
+/** MVNETA_RX_COAL_PKTS / MVNETA_RX_COAL_USEC. */
+const RX_COAL_PKTS = 32;
+const RX_COAL_NS = 100_000;
+const SLOW_READ_NS = 1_000_000;
+/** LAN round trip (contract §6). */
+export const RTT_NS = 100_000;
+const INTERVAL_NS = 1_000_000_000;
+
+const EV_FRAME = 1;
+const EV_IRQ = 2;
+const EV_READ_SLOW = 3;
+const EV_DELACK = 4;
+const EV_OWN_END = 5;
+const EV_ACK = 6;
+const EV_INTERVAL = 7;
+
+/** The frame a source puts on the wire next. */
+export interface FrameOut {
+  len: number;
+  seq: number;
+  payload: number;
+}
+
+/** A traffic generator on the far side of the wire (the PC). */
+export interface Source {
+  readonly flow: number;
+  readonly label: string;
+  /** Earliest start of its next frame at or after `now` (Infinity when blocked or finished). */
+  readyAt(now: number): number;
+  emit(t: number, out: FrameOut): void;
+  /** The board's ACK reached the sender (TCP). */
+  onAck(ack: number, window: number): void;
+}
+
+/** How a flow is received on the board. */
+export type FlowSpec = { kind: 'udp'; multicast: boolean; label: string } | { kind: 'tcp'; mss: number; readSize: number; label: string };
+
+export interface EngineConfig {
+  durationNs: number;
+  mtu: number;
+  rxRing: number;
+  xdp: XdpMode;
+  host: Host;
+  flows: FlowSpec[];
+  seed: number;
+}
+
+export interface EngineResult {
+  frames: number;
+  bytes: number;
+  intervals: IntervalLine[];
+}
+
+/**
+ * Discrete-event simulation of the board receiving traffic: a 1 Gbit/s wire, RX interrupt
+ * coalescing, NAPI polls, readers on their own schedule, TCP ACKs one RTT away.
+ */
+export class Engine implements TcpEnv {
+  readonly nic: Mvneta;
+  readonly stack: Stack;
+  private readonly q = new EventQueue();
+  private readonly ev = { t: 0, kind: 0, arg: 0 };
+  private readonly out: FrameOut = { len: 0, seq: 0, payload: 0 };
+  private now_ = 0;
+  private wireBusy = false;
+  private wireFree = 0;
+  private stopped = false;
+  private irqCount = 0;
+  private irqGen = 0;
+  private frames = 0;
+  private bytes = 0;
+  private readonly tag: number;
+  private readonly udp: UdpSocket[][] = [];
+  private readonly tcp: (TcpReceiver | undefined)[] = [];
+  private readonly acks: number[][] = [];
+  private readonly delackAt: number[] = [];
+  private readonly intervals: IntervalLine[] = [];
+  private lastIv = { t: 0, recycled: 0, released: 0, bytes: [] as number[], datagrams: [] as number[], lost: [] as number[], seq: [] as number[] };
+  private readonly rng: Rng;
+  private readonly byFlow: (Source | undefined)[] = [];
+
+  constructor(
+    readonly k: Kernel,
+    readonly cfg: EngineConfig,
+    private readonly sources: Source[],
+  ) {
+    this.rng = new Rng(cfg.seed);
+    this.stack = new Stack(k, cfg.host.taps, cfg.host.tapMode);
+    this.nic = new Mvneta(k, { mtu: cfg.mtu, rxRing: cfg.rxRing, xdp: cfg.xdp }, this.stack);
+    this.stack.nic = this.nic;
+    this.tag = k.facts.dsa ? EDSA_TAG_LEN : 0;
+    for (const src of sources) this.byFlow[src.flow] = src;
+    cfg.flows.forEach((f, i) => {
+      let sink: FlowSink;
+      if (f.kind === 'udp') {
+        const n = f.multicast ? cfg.host.udpSockets : Math.min(1, cfg.host.udpSockets);
+        const socks = Array.from({ length: n }, () => new UdpSocket());
+        this.udp[i] = socks;
+        sink = { kind: 'udp', sockets: socks, multicast: f.multicast };
+      } else {
+        const rx = new TcpReceiver(k, i, f.mss, f.readSize, cfg.host.readMode, this);
+        this.tcp[i] = rx;
+        sink = { kind: 'tcp', rx };
+      }
+      this.stack.flows.push(sink);
+      this.acks[i] = [];
+      this.delackAt[i] = Infinity;
+    });
+  }
+
+  // ---- TcpEnv ----
+  now(): number {
+    return this.now_;
+  }
+  xmit(skb: SkBuff): void {
+    this.nic.xmit(skb);
+  }
+  ackSent(flow: number, ack: number, window: number): void {
+    this.acks[flow]!.push(ack, window);
+    this.q.push(this.now_ + RTT_NS, EV_ACK, flow);
+  }
+  armDelack(flow: number, at: number): void {
+    this.delackAt[flow] = at;
+    this.q.push(at, EV_DELACK, flow);
+  }
+  ownUntil(flow: number, at: number): void {
+    this.q.push(at, EV_OWN_END, flow);
+  }
+
+  /** Bytes a frame of `len` (no FCS) occupies on the wire, DSA tag, preamble and gap included. */
+  private wireBytes(len: number): number {
+    return len + ETH_FCS_LEN + this.tag + PREAMBLE + IFG;
+  }
+
+  /** Picks the source whose next frame starts first and puts it on the wire. */
+  private scheduleWire(): void {
+    if (this.wireBusy || this.stopped) return;
+    let best = -1;
+    let bestT = Infinity;
+    const from = Math.max(this.now_, this.wireFree);
+    for (let i = 0; i < this.sources.length; i++) {
+      const t = Math.max(from, this.sources[i]!.readyAt(from));
+      if (t < bestT) {
+        bestT = t;
+        best = i;
+      }
+    }
+    if (best < 0 || bestT === Infinity) return;
+    const src = this.sources[best]!;
+    src.emit(bestT, this.out);
+    const last = bestT + (this.wireBytes(this.out.len) - IFG) * NS_PER_BYTE;
+    if (last > this.cfg.durationNs) {
+      this.stopped = true;
+      return;
+    }
+    this.wireBusy = true;
+    this.wireFree = bestT + this.wireBytes(this.out.len) * NS_PER_BYTE;
+    this.pendingLen = this.out.len;
+    this.pendingSeq = this.out.seq;
+    this.pendingPayload = this.out.payload;
+    this.pendingFlow = src.flow;
+    this.q.push(last, EV_FRAME, best);
+  }
+
+  private pendingLen = 0;
+  private pendingSeq = 0;
+  private pendingPayload = 0;
+  private pendingFlow = 0;
+
+  /** The frame's last bit arrived: the NIC DMAs it; the interrupt fires after 32 frames or 100 µs. */
+  private frameArrived(): void {
+    const k = this.k;
+    this.frames++;
+    this.bytes += this.pendingLen;
+    k.now = this.now_;
+    k.frame = this.frames;
+    k.resetPath();
+    this.nic.hwReceive(this.pendingLen, this.frames, this.pendingFlow, this.pendingSeq, this.pendingPayload);
+    this.wireBusy = false;
+    if (++this.irqCount === 1) this.q.push(this.now_ + RX_COAL_NS, EV_IRQ, this.irqGen);
+    if (this.irqCount >= RX_COAL_PKTS) this.napi();
+    this.scheduleWire();
+  }
+
+  /** mvneta_poll until the ring is drained (CPU time is free), GRO flushed, then fast readers read. */
+  private napi(): void {
+    const k = this.k;
+    this.irqGen++;
+    this.irqCount = 0;
+    k.now = this.now_;
+    k.resetPath();
+    do {
+      this.nic.txDone();
+      this.nic.poll(NAPI_BUDGET);
+      this.stack.flushGro();
+    } while (this.nic.pendingDescriptors > 0);
+    this.stack.redirect.txDone();
+    if (this.cfg.host.reader === 'fast') this.readAll();
+  }
+
+  /** Every application reads what is queued. */
+  private readAll(): void {
+    const k = this.k;
+    k.resetPath();
+    for (const socks of this.udp) if (socks) for (const s of socks) s.readAll(k);
+    for (const t of this.stack.taps) t.readAll(k);
+    for (const rx of this.tcp) if (rx && !rx.owned) rx.read();
+  }
+
+  private snapshotInterval(t: number): void {
+    const c = this.k.counters;
+    const recycled = c['page_pool.recycle.cached'] + c['page_pool.recycle.ring'];
+    const released = c['page_pool.release_cnt'];
+    let inflight = 0;
+    for (const p of this.k.pools) if (p) inflight += p.inflight;
+    const L = this.lastIv;
+    this.cfg.flows.forEach((f, i) => {
+      const sock = this.udp[i]?.[0];
+      const rx = this.tcp[i];
+      const bytes = sock ? sock.stats.bytes : (rx?.bytesRead ?? 0);
+      const dgrams = sock ? sock.stats.datagrams : 0;
+      const lost = sock ? sock.stats.lost : 0;
+      const seq = sock ? sock.stats.maxSeq + 1 : 0;
+      this.intervals.push({
+        flow: f.label,
+        startNs: L.t,
+        endNs: t,
+        bytes: bytes - (L.bytes[i] ?? 0),
+        datagrams: dgrams - (L.datagrams[i] ?? 0),
+        lost: lost - (L.lost[i] ?? 0),
+        total: seq - (L.seq[i] ?? 0),
+        udp: f.kind === 'udp',
+        recycled: recycled - L.recycled,
+        released: released - L.released,
+        inflight,
+      });
+      L.bytes[i] = bytes;
+      L.datagrams[i] = dgrams;
+      L.lost[i] = lost;
+      L.seq[i] = seq;
+    });
+    L.t = t;
+    L.recycled = recycled;
+    L.released = released;
+  }
+
+  /** Runs the traffic, then the end of a test run: queues drain, sockets close. */
+  run(): EngineResult {
+    const k = this.k;
+    k.resetPath();
+    this.nic.ifup();
+    const D = this.cfg.durationNs;
+    if (this.cfg.host.reader === 'slow') this.q.push(this.rng.below(SLOW_READ_NS), EV_READ_SLOW, 0);
+    for (let t = INTERVAL_NS; t < D; t += INTERVAL_NS) this.q.push(t, EV_INTERVAL, 0);
+    this.scheduleWire();
+    const ev = this.ev;
+    while (this.q.pop(ev)) {
+      this.now_ = ev.t;
+      switch (ev.kind) {
+        case EV_FRAME:
+          this.frameArrived();
+          break;
+        case EV_IRQ:
+          if (ev.arg === this.irqGen && this.irqCount > 0) this.napi();
+          break;
+        case EV_READ_SLOW:
+          k.now = ev.t;
+          this.readAll();
+          if (!this.quiet()) this.q.push(ev.t + SLOW_READ_NS, EV_READ_SLOW, 0);
+          break;
+        case EV_DELACK: {
+          const rx = this.tcp[ev.arg];
+          if (rx && this.delackAt[ev.arg] === ev.t) {
+            k.now = ev.t;
+            k.resetPath();
+            rx.delackFired();
+          }
+          break;
+        }
+        case EV_OWN_END:
+          k.now = ev.t;
+          k.resetPath();
+          this.tcp[ev.arg]?.releaseSock();
+          break;
+        case EV_ACK: {
+          const a = this.acks[ev.arg]!;
+          const ack = a.shift()!;
+          const wnd = a.shift()!;
+          this.byFlow[ev.arg]?.onAck(ack, wnd);
+          this.scheduleWire();
+          break;
+        }
+        case EV_INTERVAL:
+          this.snapshotInterval(ev.t);
+          break;
+      }
+    }
+    this.drain();
+    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals };
+  }
+
+  /** Nothing left to arrive or to read: the slow reader's timer stops. */
+  private quiet(): boolean {
+    if (!this.stopped && this.sources.some((s) => s.readyAt(this.now_) < Infinity)) return false;
+    if (this.wireBusy || this.nic.pendingDescriptors > 0 || this.irqCount > 0) return false;
+    for (const socks of this.udp) if (socks?.some((s) => s.queue.len > 0)) return false;
+    for (const t of this.stack.taps) if (t.queue.len > 0) return false;
+    for (const rx of this.tcp) if (rx && !rx.idle) return false;
+    return this.q.size === 0 || this.q.peekTime() > this.cfg.durationNs;
+  }
+
+  /** End of run: the last poll, readers read what is queued (stalled ones don't), sockets close. */
+  private drain(): void {
+    const k = this.k;
+    this.now_ = Math.max(this.now_, this.cfg.durationNs);
+    k.now = this.now_;
+    if (this.irqCount > 0 || this.nic.pendingDescriptors > 0) this.napi();
+    if (this.cfg.host.reader !== 'stalled') this.readAll();
+    for (const rx of this.tcp) if (rx?.owned) rx.releaseSock();
+    if (this.cfg.host.reader !== 'stalled') this.readAll();
+    k.resetPath();
+    for (const socks of this.udp) if (socks) for (const s of socks) s.purge(k);
+    for (const t of this.stack.taps) t.purge(k);
+    for (const rx of this.tcp) rx?.close();
+    this.nic.txDone();
+    this.stack.redirect.txDone();
+    this.snapshotInterval(this.cfg.durationNs);
+  }
+}
