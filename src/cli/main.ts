@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatInputError, InputError } from '../kernel/errors.js';
 import { scenarioJsonSchema } from '../workload/schema.js';
+import { compareCommand, type CompareOptions } from './commands/compare.js';
 import { listCommand } from './commands/list.js';
 import { runCommand, type RunCliOptions } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
@@ -35,6 +36,22 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
   common(program.command('run <scenario>').description('run one scenario: a built-in name (multicast) or a YAML file')).action(
     (scenario: string, o: RunCliOptions) => { setCode(runCommand(io, scenario, o)); },
   );
+  program
+    .command('compare <branch...>')
+    .description('same traffic, same seed, branches side by side (default: the test notes\' workloads)')
+    .option('--scenario <s>', 'scenario name or file, repeatable', collect)
+    .option('--set <knob=value>', 'knob or platform fact override, repeatable', collect)
+    .option('--platform <name>', 'espressobin | arm32-lpae')
+    .option('--seed <n>', 'seed')
+    .option('--duration <time>', 'simulated time of traffic for every scenario')
+    .option('--json <file>', 'write pp-sim/compare@1 JSON (- for stdout)')
+    .option('--quiet', 'no tables')
+    .option('--no-color', 'no colour')
+    .option('--no-progress', 'no progress indicator')
+    .option('--debug', 'stack traces for internal errors')
+    .action((branches: string[], o: CompareOptions) => {
+      setCode(compareCommand(io, branches, o));
+    });
   program
     .command('list [what]')
     .description('list scenarios | branches | knobs | platforms | violations')

@@ -356,9 +356,7 @@ export class Mvneta {
     }
     const copy = Math.min(this.copybreak, rxBytes);
     // The copy happens before any sync or unmap (the defect fixed in 2019 by "rely on build_skb").
-    k.enter('memcpy');
-    k.dma.cpuRead(pfn0, this.geo.offset + MVNETA_MH_SIZE, copy, 'mvneta_rx_swbm');
-    k.leave();
+    k.dma.cpuRead(pfn0, this.geo.offset + MVNETA_MH_SIZE, copy, 'memcpy');
     skb_put(skb, copy);
     let left = rxBytes - copy;
     if (left === 0) {

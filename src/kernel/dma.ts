@@ -5,6 +5,8 @@ import { PAGE_SIZE } from './page.js';
 export const DmaDir = { bidirectional: 0, to_device: 1, from_device: 2 } as const;
 export type DmaDirCode = (typeof DmaDir)[keyof typeof DmaDir];
 export const DMA_DIR_NAME = ['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE'];
+/** Device addresses of different devices live in separate spaces of the mapping table. */
+const DEV_STRIDE = 2 ** 40;
 /** DMA_ATTR_SKIP_CPU_SYNC (include/linux/dma-mapping.h). */
 export const DMA_ATTR_SKIP_CPU_SYNC = 1 << 5;
 
@@ -20,6 +22,7 @@ export class DmaApi {
   private mapAddr = new Float64Array(256);
   private mapSize = new Int32Array(256);
   private mapDir = new Uint8Array(256);
+  private mapDev = new Uint8Array(256);
   private freeIds: number[] = [];
   private nextId = 0;
   /** Live mappings per page. */
@@ -56,10 +59,13 @@ export class DmaApi {
     const d = new Uint8Array(n);
     d.set(this.mapDir);
     this.mapDir = d;
+    const v = new Uint8Array(n);
+    v.set(this.mapDev);
+    this.mapDev = v;
   }
 
   /** dma_map_page_attrs: the device owns the buffer afterwards. Returns the device address. */
-  dma_map_page(pfn: number, offset: number, size: number, dir: DmaDirCode, _attrs: number): number {
+  dma_map_page(pfn: number, offset: number, size: number, dir: DmaDirCode, _attrs: number, dev = 0): number {
     const k = this.k;
     const a = pfn * PAGE_SIZE + offset;
     let id = this.freeIds.pop();
@@ -71,7 +77,8 @@ export class DmaApi {
     this.mapAddr[id] = a;
     this.mapSize[id] = size;
     this.mapDir[id] = dir;
-    this.byAddr.set(a, id);
+    this.mapDev[id] = dev;
+    this.byAddr.set(a + dev * DEV_STRIDE, id);
     const i = k.pages.idx(pfn);
     this.pageMaps[i]!++;
     this.dirtyEnd[i] = this.dirtyStart[i]!;
@@ -85,28 +92,28 @@ export class DmaApi {
   }
 
   /** The mapping id for a base address; -1 when unknown; a consequence of truncation maps to -2 - id. */
-  private lookup(a: number): number {
-    const id = this.byAddr.get(a);
+  private lookup(a: number, dev: number): number {
+    const id = this.byAddr.get(a + dev * DEV_STRIDE);
     if (id !== undefined) return id;
     const real = this.truncated.get(a);
     if (real !== undefined) {
-      const rid = this.byAddr.get(real);
+      const rid = this.byAddr.get(real + dev * DEV_STRIDE);
       if (rid !== undefined) return -2 - rid;
     }
     return -1;
   }
 
   private unmapId(id: number): void {
-    this.byAddr.delete(this.mapAddr[id]!);
+    this.byAddr.delete(this.mapAddr[id]! + this.mapDev[id]! * DEV_STRIDE);
     this.pageMaps[this.k.pages.idx(this.mapPfn[id]!)]!--;
     this.freeIds.push(id);
   }
 
   /** dma_unmap_page_attrs: ownership returns to the CPU (cache maintenance unless SKIP_CPU_SYNC). */
-  dma_unmap_page(a: number, _size: number, dir: DmaDirCode, attrs: number): void {
+  dma_unmap_page(a: number, _size: number, dir: DmaDirCode, attrs: number, dev = 0): void {
     const k = this.k;
     k.counters['dma.unmap']++;
-    let id = this.lookup(a);
+    let id = this.lookup(a, dev);
     const consequence = id <= -2;
     if (consequence) id = -2 - id;
     if (id < 0) {
@@ -124,7 +131,7 @@ export class DmaApi {
   /** Checks a sync of [base + offset, +len); returns the page index, or -1. */
   private checkSync(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string): number {
     const k = this.k;
-    const id0 = this.lookup(base);
+    const id0 = this.lookup(base, 0);
     if (id0 <= -2) return k.pages.idx(this.mapPfn[-2 - id0]!);
     if (id0 < 0) {
       k.violation('dma-sync-not-mapped', () => `DMA address 0x${(base + offset).toString(16)}`, leaf);

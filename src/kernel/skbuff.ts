@@ -445,8 +445,11 @@ export function consume_skb(k: Kernel, s: SkBuff): void {
 /** __kfree_skb: skb_release_all + kfree_skbmem, regardless of users. */
 export function __kfree_skb(k: Kernel, s: SkBuff): void {
   k.enter('__kfree_skb');
+  const frame = k.frame;
+  k.frame = s.frame;
   skb_release_all(k, s);
   kfree_skbmem(k, s);
+  k.frame = frame;
   k.leave();
 }
 

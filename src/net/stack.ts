@@ -12,6 +12,8 @@ import type { UdpSocket } from './udp.js';
 const MAX_GRO_SKBS = 8;
 const IP_HDR = 20;
 const UDP_HDR = 8;
+/** The redirect target is a second device with its own DMA mappings. */
+const REDIRECT_DEV = 1;
 
 /** What receives a flow on the board. */
 export type FlowSink = { kind: 'udp'; sockets: UdpSocket[]; multicast: boolean } | { kind: 'tcp'; rx: TcpReceiver };
@@ -26,7 +28,7 @@ export class RedirectTarget {
   ndo_xdp_xmit(f: XdpFrame): void {
     const k = this.k;
     k.enter('ndo_xdp_xmit');
-    this.addrs.push(k.dma.dma_map_page(f.pfn, 0, Math.min(PAGE_SIZE, f.len), DmaDir.to_device, 0));
+    this.addrs.push(k.dma.dma_map_page(f.pfn, 0, Math.min(PAGE_SIZE, f.len), DmaDir.to_device, 0, REDIRECT_DEV));
     this.frames.push(f);
     k.leave();
   }
@@ -39,7 +41,7 @@ export class RedirectTarget {
     k.inNapi = false;
     k.enter('target_txq_done');
     for (let i = 0; i < this.frames.length; i++) {
-      k.dma.dma_unmap_page(this.addrs[i]!, this.frames[i]!.len, DmaDir.to_device, 0);
+      k.dma.dma_unmap_page(this.addrs[i]!, this.frames[i]!.len, DmaDir.to_device, 0, REDIRECT_DEV);
       xdp_return_frame(k, this.frames[i]!, false);
     }
     this.frames.length = 0;

@@ -207,7 +207,7 @@ export class StepRunner {
       k.leave();
     } else {
       k.enter('mvneta_txq_done');
-      k.dma.dma_unmap_page(o.txDma, o.frame.len, DmaDir.to_device, 0);
+      k.dma.dma_unmap_page(o.txDma, o.frame.len, DmaDir.to_device, 0, 1);
       xdp_return_frame(k, o.frame, false);
       k.leave();
     }
@@ -218,7 +218,7 @@ export class StepRunner {
     if (verdict === 'redirect') {
       // The target device's ndo_xdp_xmit maps the frame for its own TX ring.
       this.k.enter('ndo_xdp_xmit');
-      txDma = this.k.dma.dma_map_page(f.pfn, 0, Math.min(PAGE_SIZE, f.len), DmaDir.to_device, 0);
+      txDma = this.k.dma.dma_map_page(f.pfn, 0, Math.min(PAGE_SIZE, f.len), DmaDir.to_device, 0, 1);
       this.k.leave();
     }
     return { kind: 'frame', frame: f, verdict, txDma };

@@ -48,7 +48,7 @@ import { MemType } from '../../src/kernel/xdp.js';
 import { snapshotCounters } from '../../src/sim/build-report.js';
 import { resolveConfig, type ResolvedConfig } from '../../src/sim/config.js';
 import { judgeLeaks } from '../../src/sim/leaks.js';
-import { StepRunner } from '../../src/sim/steps.js';
+import { runScenario } from '../../src/sim/run.js';
 import { loadBranchDir } from '../../src/workload/branches.js';
 import { parseScenario } from '../../src/workload/parse.js';
 
@@ -172,29 +172,15 @@ function frags(s: SkBuff): number[] {
   return Array.from(s.sh.fragPfn.subarray(0, s.sh.nr_frags));
 }
 
-/**
- * Runs a step list (contract §2.1 syntax, one step per string) through the scenario parser and the
- * step runner, ending it as a step scenario ends (implicit teardown, then leak judgment; counters
- * taken before teardown as the report shows them).
- */
+/** Runs a step list (contract §2.1 syntax, one step per string) through the parser and runScenario. */
 function runSteps(branch: string, steps: readonly string[], o: Knobs = {}): Outcome {
   const text = [`name: reference-table-row`, `nic: { mtu: ${o.mtu ?? 1500} }`, 'steps:', ...steps.map((s) => `  - ${s}`), ''].join('\n');
   const scenario = parseScenario(text, 'reference-tables.yaml');
-  assert.ok(scenario.steps);
-  const c = config(branch, o.set);
-  const k = new Kernel(c.knobs, c.facts);
-  const runner = new StepRunner(k, scenario.nic.mtu, scenario.nic.rxRing, scenario.xdp);
-  runner.ifup();
-  scenario.steps.forEach((step, i) => {
-    runner.run(step, i + 1);
-  });
-  const counters = snapshotCounters(k);
-  runner.teardown();
-  judgeLeaks(k, { nameOf: (x) => runner.nameOf(x), tNs: k.now });
+  const report = runScenario({ scenario, config: config(branch, o.set), seed: 1, durationNs: scenario.durationNs, toolVersion: 'test' });
   return {
-    violations: Object.fromEntries(k.findings.listViolations().map((v) => [v.kind, v.count])),
-    leaks: Object.fromEntries(k.findings.listLeaks().map((l) => [l.kind, l.count])),
-    counters,
+    violations: Object.fromEntries(report.violations.map((v) => [v.kind, v.count])),
+    leaks: Object.fromEntries(report.leaks.map((l) => [l.kind, l.count])),
+    counters: report.counters,
   };
 }
 
@@ -303,7 +289,7 @@ const MECHANICS: MechRow[] = [
   },
   {
     row: 'free of a non-last clone',
-    check(b) {
+    check(b, m) {
       const s = b.rx(1514);
       const c = b.op((k) => skb_clone(k, s));
       const pfn = head(s);
@@ -317,6 +303,11 @@ const MECHANICS: MechRow[] = [
       assert.equal(b.c('page_pool.recycle.ring'), 0, 'no hook');
       assert.equal(b.c('page_pool.recycle.released_refcnt'), 0);
       assert.equal(b.c('skb.free'), 1);
+      // §4.3 / 2cc3aeb5eccc: the non-last releaser's pp_recycle is cleared; the survivor keeps it.
+      if (m === 'C') {
+        assert.equal(s.pp_recycle, 0);
+        assert.equal(c.pp_recycle, 1);
+      }
     },
   },
   {
@@ -673,6 +664,8 @@ interface Verdict {
   counters?: Partial<Record<CounterName, number>>;
   /** Steps for this verdict only (else the row's). */
   steps?: readonly string[];
+  /** Knobs for this verdict only (else the row's mtu). */
+  knobs?: Knobs;
   /** node:test todo: the model disagrees with the reference here. */
   todo?: string;
 }
@@ -735,6 +728,14 @@ const HOOKS: HookRow[] = [
       { model: 'B', mark: '—', what: 'no hook', counters: { 'slab.free': 1, 'page_pool.recycle.ring': 1 } },
       // Frags: the copy's extra refs dropped with plain put_page, then the original recycles all three.
       { model: 'C', mark: '—', what: 'no hook (frags: plain put_page of extra refs)', counters: { 'slab.free': 1, 'page_pool.recycle.ring': 3, 'page_pool.recycle.released_refcnt': 0 } },
+      {
+        model: 'C',
+        variant: 'original freed first',
+        mark: '—',
+        what: 'no hook on the copy; the original releases the shared frags',
+        steps: [RX_J, 'pskb_copy: { skb: a, as: b }', 'kfree_skb: a', 'kfree_skb: b'],
+        counters: { 'slab.free': 1, 'page_pool.recycle.ring': 1, 'page_pool.recycle.released_refcnt': 2 },
+      },
     ],
   },
   {
@@ -750,6 +751,15 @@ const HOOKS: HookRow[] = [
       { model: 'B', mark: '✘', what: 'old head ✔ at expand, then wrong-recycle (inferred)', violations: { 'wrong-recycle': 1 }, counters: { 'page_pool.recycle.ring': 1, 'slab.free': 1 } },
       { model: 'B', variant: 'hook requires head_frag', set: { hook_checks_head_frag: 'true' }, mark: '✔', what: 'old head only', counters: { 'page_pool.recycle.ring': 1, 'slab.free': 1 } },
       { model: 'C', mark: '✔', what: 'old head; new head never consults the pool', counters: { 'page_pool.recycle.ring': 1, 'slab.free': 1 } },
+      {
+        model: 'C',
+        variant: 'with pp frags',
+        mark: '✔',
+        what: 'pp_recycle stays 1: the frags still return to the pool (§4.3)',
+        steps: [RX_J, 'pskb_expand_head: a', 'kfree_skb: a'],
+        knobs: { mtu: JUMBO.mtu },
+        counters: { 'page_pool.recycle.ring': 3, 'page_pool.release_cnt': 0, 'slab.free': 1 },
+      },
     ],
   },
   {
@@ -972,7 +982,7 @@ describe('§5.2 page_pool return hook', () => {
     for (const v of r.verdicts) {
       const branch = v.branch ?? MODEL_BRANCH[v.model];
       const name = `§5.2 ${r.row} — model ${v.model}${v.variant ? ` (${v.variant})` : ''}: ${v.mark} ${v.what}`;
-      const knobs: Knobs = {};
+      const knobs: Knobs = { ...v.knobs };
       if (v.set) knobs.set = v.set;
       if (r.mtu !== undefined) knobs.mtu = r.mtu;
       test(name, v.todo === undefined ? {} : { todo: v.todo }, () => {
@@ -1000,5 +1010,37 @@ describe('§5.2 L without the pp-page-as-frag question', () => {
     const out = runSteps('upstream-5.14', [...NOT_PP_TO, 'rx: { as: s, len: 1514 }', 'skb_gro_receive: { held: a, skb: s }', 'kfree_skb: a']);
     assert.equal(out.violations['freed-while-mapped'], 1);
     assert.deepEqual(out.leaks, { 'pool-inflight': 1 });
+  });
+});
+
+describe('contract §4.3 finding counts on §5.2 outcomes', () => {
+  // jumbo_frags=keep (§5.2 "jumbo frames", model A: pool frags) followed by a GRO head steal: three
+  // pool pages become frags of some skb (the stolen head and the two RX frags) and three reach the
+  // allocator mapped. "Counts are per page" (contract §4.3): the frags already reported at RX must
+  // not be counted again when GRO moves them to the held packet.
+  test('§5.2 jumbo frames + GRO head steal — model A (jumbo_frags=keep): pp-page-as-frag counted per page', { todo: 'model: checkPoolFrag counts every attach, so the two RX frags moved by skb_gro_receive are counted twice (pp-page-as-frag 5 for 3 pages)' }, () => {
+    const out = runSteps('mvneta_03', ['rx: { as: a, len: 1514 }', `rx: { as: s, len: ${JUMBO.len} }`, 'skb_gro_receive: { held: a, skb: s }', 'kfree_skb: a'], { mtu: JUMBO.mtu, set: { jumbo_frags: 'keep' } });
+    assert.deepEqual(out.violations, { 'freed-while-mapped': 3, 'pp-page-as-frag': 3 });
+    assert.deepEqual(out.leaks, {});
+  });
+});
+
+describe('mvneta RX refill (mvneta-workloads.md: refill only descriptors whose buf_phys_addr is 0)', () => {
+  // A page left on the ring (a copybreak-sized frame on the v4.19 driver; a last descriptor that
+  // carries only FCS bytes) keeps its descriptor: the refill walk must not post a new page over it.
+  test('baseline-4.20: a frame of <= 256 bytes leaves its page on the ring, and nothing leaks', () => {
+    const out = runSteps('baseline-4.20', ['rx: { as: a, len: 60 }', 'kfree_skb: a', RX_A, 'kfree_skb: a']);
+    assert.equal(out.counters['rx.copybreak'], 1);
+    assert.deepEqual(out.leaks, {});
+    // The copybreak memcpy before the sync is the known v4.19 defect (one per frame).
+    assert.deepEqual(out.violations, { 'cpu-access-device-owned': 2 });
+  });
+  test('mvneta_07: a last descriptor holding only FCS bytes stays on the ring, and nothing leaks', () => {
+    // 2 (MH) + 3700 + 8 (EDSA) + 4 (FCS) = 3714 bytes: 3712 in the first buffer, 2 FCS bytes in the second.
+    const out = runSteps('mvneta_07', ['rx: { as: a, len: 3700 }', 'kfree_skb: a', RX_A, 'kfree_skb: a', RX_A, 'kfree_skb: a'], { mtu: 3700 });
+    assert.equal(out.counters['rx.descriptors'], 4);
+    assert.equal(out.counters['page.alloc'], 512 + 1 + 0, 'one refill for the consumed head, none over the FCS descriptor');
+    assert.deepEqual(out.leaks, {});
+    assert.deepEqual(out.violations, {});
   });
 });

@@ -1,0 +1,55 @@
+import { InputError } from '../../kernel/errors.js';
+import { UnsupportedError } from '../../sim/config.js';
+import type { Report } from '../../sim/report.js';
+import { renderCompare, type CompareCell } from '../../report/compare.js';
+import { renderCompareJson } from '../../report/json.js';
+import { runScenarioFull } from '../../workload/run.js';
+import { useColor, VERSION, writeOutput, type Io } from '../context.js';
+import { configFor, loadBranches, loadScenario } from '../load.js';
+import { parseDuration, parseSeed } from './run.js';
+
+/** The workloads of the original test notes, plus the tap run and XDP_DROP (contract §1). */
+export const DEFAULT_COMPARE = ['multicast', 'tcp', 'jumbo', 'multicast-tap', 'xdp-drop'];
+
+export interface CompareOptions {
+  scenario?: string[];
+  set?: string[];
+  platform?: string;
+  seed?: string;
+  duration?: string;
+  json?: string;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+/** pp-sim compare <branch>...: same traffic and seed per branch, side by side; findings are data (exit 0). */
+export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions): number {
+  if (branchArgs.length === 0) throw new InputError('compare needs at least one branch', { file: 'compare' });
+  for (const b of branchArgs) loadBranches(b);
+  const scenarios = (o.scenario && o.scenario.length > 0 ? o.scenario : DEFAULT_COMPARE).map(loadScenario);
+  const seedArg = parseSeed(o.seed);
+  const durationArg = parseDuration(o.duration);
+  const reports: Report[] = [];
+  const jsonToStdout = o.json === '-';
+  const human = jsonToStdout ? io.stderr : io.stdout;
+  const color = useColor(io, o, jsonToStdout);
+  for (const s0 of scenarios) {
+    const scenario = { ...s0, expect: undefined };
+    const cells: CompareCell[] = [];
+    for (const b of branchArgs) {
+      let config;
+      try {
+        config = configFor(scenario, { branch: b, set: o.set ?? [], ...(o.platform ? { platform: o.platform } : {}) });
+        const report = runScenarioFull({ scenario, config, seed: seedArg ?? scenario.seed, durationNs: durationArg ?? scenario.durationNs, toolVersion: VERSION });
+        reports.push(report);
+        cells.push({ branch: report.branch, report });
+      } catch (e) {
+        if (e instanceof UnsupportedError) cells.push({ branch: b, skipped: e.message });
+        else throw e;
+      }
+    }
+    if (!o.quiet) human(`${renderCompare(scenario.name, cells, { color })}\n`);
+  }
+  if (o.json !== undefined) writeOutput(io, o.json, renderCompareJson(reports));
+  return 0;
+}
