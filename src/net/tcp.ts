@@ -54,6 +54,7 @@ export class TcpReceiver implements RmemOwner {
   private advertised = TCP_WINDOW;
   private delackArmed = false;
   owned = false;
+  private synced = false;
   /** Pipes and mappings of the previous read, released at the next one. */
   private pipes: Pipe[] = [];
   private vmas: Vma[] = [];
@@ -76,6 +77,11 @@ export class TcpReceiver implements RmemOwner {
   tcp_v4_rcv(skb: SkBuff): void {
     const k = this.k;
     k.enter('tcp_v4_rcv');
+    if (!this.synced) {
+      // The connection's initial sequence number is whatever the first segment carries.
+      this.synced = true;
+      this.rcvNxt = this.copiedSeq = this.ackedSeq = skb.seq;
+    }
     k.counters['tcp.InSegs'] += Math.max(1, skb.sh.gso_segs);
     cpuReadLinear(k, skb, 0, TCP_HDR, 'tcp_v4_rcv');
     if (this.owned) this.tcp_add_backlog(skb);

@@ -51,7 +51,11 @@ export interface Source {
 /** How a flow is received on the board. */
 export type FlowSpec = { kind: 'udp'; multicast: boolean; label: string } | { kind: 'tcp'; mss: number; readSize: number; label: string };
 
+/** Called for every frame the wire delivers to the NIC (for captures of what the board received). */
+export type FrameHook = (tNs: number, frameNo: number, f: Readonly<FrameOut>, flow: number) => void;
+
 export interface EngineConfig {
+  onFrame?: FrameHook | undefined;
   durationNs: number;
   mtu: number;
   rxRing: number;
@@ -175,6 +179,9 @@ export class Engine implements TcpEnv {
     this.pendingSeq = this.out.seq;
     this.pendingPayload = this.out.payload;
     this.pendingFlow = src.flow;
+    this.pendingOut.len = this.out.len;
+    this.pendingOut.seq = this.out.seq;
+    this.pendingOut.payload = this.out.payload;
     this.q.push(last, EV_FRAME, best);
   }
 
@@ -182,6 +189,7 @@ export class Engine implements TcpEnv {
   private pendingSeq = 0;
   private pendingPayload = 0;
   private pendingFlow = 0;
+  private readonly pendingOut: FrameOut = { len: 0, seq: 0, payload: 0 };
 
   /** The frame's last bit arrived: the NIC DMAs it; the interrupt fires after 32 frames or 100 µs. */
   private frameArrived(): void {
@@ -191,6 +199,7 @@ export class Engine implements TcpEnv {
     k.now = this.now_;
     k.frame = this.frames;
     k.resetPath();
+    if (this.cfg.onFrame) this.cfg.onFrame(this.now_, this.frames, this.pendingOut, this.pendingFlow);
     this.nic.hwReceive(this.pendingLen, this.frames, this.pendingFlow, this.pendingSeq, this.pendingPayload);
     this.wireBusy = false;
     if (++this.irqCount === 1) this.q.push(this.now_ + RX_COAL_NS, EV_IRQ, this.irqGen);

@@ -7,9 +7,10 @@ import type { Report } from './report.js';
 import type { Scenario } from './scenario.js';
 import { StepRunner } from './steps.js';
 import { InputError } from '../kernel/errors.js';
-import { Engine, type FlowSpec, type Source } from './engine.js';
+import { Engine, type FlowSpec, type FrameHook, type Source } from './engine.js';
 
 export interface RunOptions {
+  onFrame?: FrameHook | undefined;
   scenario: Scenario;
   config: ResolvedConfig;
   seed: number;
@@ -44,7 +45,7 @@ export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[]):
   const { scenario: s, config } = o;
   checkScenarioSupport(s, config);
   const k = new Kernel(config.knobs, config.facts);
-  const engine = new Engine(k, { durationNs: o.durationNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed }, sources);
+  const engine = new Engine(k, { durationNs: o.durationNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed, onFrame: o.onFrame }, sources);
   const r = engine.run();
   const counters = snapshotCounters(k);
   k.resetPath();

@@ -1,8 +1,7 @@
 import { InputError } from '../kernel/errors.js';
-import type { ResolvedConfig } from '../sim/config.js';
 import type { FlowSpec, Source } from '../sim/engine.js';
 import type { Report } from '../sim/report.js';
-import { runScenario } from '../sim/run.js';
+import { runScenario, type RunOptions } from '../sim/run.js';
 import type { Scenario } from '../sim/scenario.js';
 import { TCP_WINDOW } from '../net/tcp.js';
 import { IperfUdpSource, TCP_OVERHEAD, TcpSource, UDP_OVERHEAD } from './generators.js';
@@ -38,6 +37,7 @@ export function buildTraffic(s: Scenario): { flows: FlowSpec[]; sources: Source[
   return { flows, sources };
 }
 
-export function runScenarioFull(o: { scenario: Scenario; config: ResolvedConfig; seed: number; durationNs: number; toolVersion: string }): Report {
+/** Runs a scenario of either kind: its steps, or its traffic through the engine. */
+export function runScenarioFull(o: RunOptions): Report {
   return runScenario(o, o.scenario.steps ? undefined : buildTraffic(o.scenario));
 }
