@@ -7,7 +7,7 @@ import { Slab } from './slab.js';
 import { XdpMemRegistry } from './xdp.js';
 import type { PagePool } from './page_pool.js';
 import { PageFragCache } from './page_frag.js';
-import { SkbRegistry, type Pipe, type Vma } from './skbuff.js';
+import { SkbRegistry, type Pipe, type SkbSharedInfo, type SkBuff, type Vma } from './skbuff.js';
 import { BuddyAllocator, Owner, PageTable, PAGE_SIZE, type OriginCode } from './page.js';
 
 export type Counters = Record<CounterName, number>;
@@ -39,6 +39,10 @@ export class Kernel {
   readonly pools: (PagePool | undefined)[] = [undefined];
   /** Live sk_buffs, pipes and user mappings (for leak judgment). */
   readonly skbs = new SkbRegistry();
+  /** Freed sk_buff structs and shared infos for reuse, and the id of the last skb made. */
+  readonly skbCache: SkBuff[] = [];
+  readonly shCache: SkbSharedInfo[] = [];
+  skbIds = 0;
   readonly live = { pipes: new Set<Pipe>(), vmas: new Set<Vma>() };
   /** Per-CPU page_frag caches: napi_alloc_cache, netdev_alloc_cache, and the socket's sk_page_frag. */
   readonly napiFrag: PageFragCache;
@@ -112,6 +116,7 @@ export class Kernel {
     p.private[i] = 0;
     p.dmaAddr[i] = 0;
     p.reported[i] = 0;
+    p.asFrag[i] = 0;
     for (let t = 1; t < 1 << order; t++) {
       p.owner[i + t] = Owner.tail;
       p.refcount[i + t] = 0;

@@ -51,6 +51,8 @@ export class PageTable {
   readonly gen: Uint32Array;
   /** Page was reported in a finding that makes later DMA API errors on it consequences. */
   readonly reported: Uint8Array;
+  /** Already reported as pp-page-as-frag during this ownership. */
+  readonly asFrag: Uint8Array;
 
   constructor(base: number, count: number) {
     this.base = base;
@@ -65,6 +67,7 @@ export class PageTable {
     this.dmaAddr = new Float64Array(count);
     this.gen = new Uint32Array(count);
     this.reported = new Uint8Array(count);
+    this.asFrag = new Uint8Array(count);
   }
 
   /** Index of a pfn in the arrays, or -1 outside the modelled memory. */

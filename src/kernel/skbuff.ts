@@ -48,13 +48,24 @@ export class SkbSharedInfo {
   headObj = -1;
   /** pages.gen of the head page when the NIC wrote it. */
   headGen = 0;
-}
 
-let nextSkbId = 1;
+  /** The allocation-time state (shinfo zeroed up to dataref, dataref = 1). */
+  reset(): void {
+    this.dataref = 1;
+    this.nr_frags = 0;
+    this.frag_list = null;
+    this.gso_segs = 0;
+    this.headKind = Head.kmalloc;
+    this.headPfn = -1;
+    this.headOff = 0;
+    this.headObj = -1;
+    this.headGen = 0;
+  }
+}
 
 /** struct sk_buff: the fields that decide data lifetime. */
 export class SkBuff {
-  readonly id = nextSkbId++;
+  id = 0;
   users = 1;
   // The flag byte before headers_start.
   cloned = 0;
@@ -94,6 +105,36 @@ export class SkBuff {
     this.sh = sh;
     this.madeBy = madeBy;
     this.frame = frame;
+  }
+
+  /** The allocation memset: everything before tail zeroed, users = 1. */
+  init(id: number, sh: SkbSharedInfo, madeBy: string, frame: number): void {
+    this.id = id;
+    this.users = 1;
+    this.cloned = 0;
+    this.nohdr = 0;
+    this.head_frag = 0;
+    this.pfmemalloc = 0;
+    this.pp_recycle = 0;
+    this.memType = MemType.PAGE_SHARED;
+    this.memId = 0;
+    this.protocol = 0;
+    this.flow = -1;
+    this.seq = 0;
+    this.payload = 0;
+    this.len = 0;
+    this.data_len = 0;
+    this.data = 0;
+    this.tail = 0;
+    this.end = 0;
+    this.truesize = 0;
+    this.sh = sh;
+    this.next = null;
+    this.sk = null;
+    this.groLast = null;
+    this.madeBy = madeBy;
+    this.frame = frame;
+    this.alive = true;
   }
 
   describe(): string {
@@ -149,10 +190,26 @@ export function skbIsPoolBacked(k: Kernel, s: SkBuff): boolean {
   return k.knobs.skb_recycle === 'pp_recycle' ? s.pp_recycle === 1 : s.memType === MemType.PAGE_POOL;
 }
 
+/** skbuff_head_cache: sk_buff structs are reused once freed (kept out of the garbage collector). */
 function newSkb(k: Kernel, sh: SkbSharedInfo, madeBy: string): SkBuff {
-  const s = new SkBuff(sh, madeBy, k.frame);
+  const s = k.skbCache.pop() ?? new SkBuff(sh, madeBy, k.frame);
+  s.init(++k.skbIds, sh, madeBy, k.frame);
   k.skbs.add(s);
   return s;
+}
+
+/** A shared info for a new head. */
+function newSh(k: Kernel): SkbSharedInfo {
+  const sh = k.shCache.pop() ?? new SkbSharedInfo();
+  sh.reset();
+  return sh;
+}
+
+const CACHE_MAX = 4096;
+
+/** The shared info's memory went away with its head (or moved to another skb). */
+function freeSh(k: Kernel, sh: SkbSharedInfo): void {
+  if (k.shCache.length < CACHE_MAX) k.shCache.push(sh);
 }
 
 /** Page offset of a byte at skb offset `off` of a page head. */
@@ -181,7 +238,7 @@ export function __alloc_skb(k: Kernel, size: number, origin: HeadOriginCode, mad
   const want = SKB_DATA_ALIGN(size) + SKB_SHINFO_SIZE;
   const obj = k.slab.kmalloc(want, origin);
   if (obj < 0) return null;
-  const sh = new SkbSharedInfo();
+  const sh = newSh(k);
   sh.headKind = Head.kmalloc;
   sh.headObj = obj;
   sh.headPfn = k.slab.pfnOf(obj);
@@ -196,7 +253,7 @@ export function __alloc_skb(k: Kernel, size: number, origin: HeadOriginCode, mad
 /** build_skb(data, frag_size) (v5.0): the caller's page reference becomes the head; head_frag = 1. */
 export function build_skb(k: Kernel, pfn: number, headOff: number, fragSize: number): SkBuff {
   k.enter('build_skb');
-  const sh = new SkbSharedInfo();
+  const sh = newSh(k);
   sh.headKind = Head.page;
   sh.headPfn = pfn;
   sh.headOff = headOff;
@@ -223,7 +280,7 @@ export function napi_alloc_skb(k: Kernel, nc: PageFragCache, length: number, mad
     if (pfn < 0) {
       s = null;
     } else {
-      const sh = new SkbSharedInfo();
+      const sh = newSh(k);
       sh.headKind = Head.page;
       sh.headPfn = pfn;
       sh.headOff = nc.lastOffset;
@@ -378,7 +435,7 @@ export function pskb_expand_head(k: Kernel, s: SkBuff): boolean {
     return false;
   }
   cpuReadLinear(k, s, -s.data, s.tail, 'pskb_expand_head');
-  const sh = new SkbSharedInfo();
+  const sh = newSh(k);
   sh.nr_frags = oldSh.nr_frags;
   for (let f = 0; f < oldSh.nr_frags; f++) {
     sh.fragPfn[f] = oldSh.fragPfn[f]!;
@@ -396,6 +453,7 @@ export function pskb_expand_head(k: Kernel, s: SkBuff): boolean {
     skb_release_data(k, s);
   } else {
     skb_free_head(k, s);
+    freeSh(k, oldSh);
   }
   sh.headKind = Head.kmalloc;
   sh.headObj = obj;
@@ -472,6 +530,7 @@ function kfree_skbmem(k: Kernel, s: SkBuff): void {
   s.alive = false;
   k.skbs.remove(s);
   k.counters['skb.free']++;
+  if (k.skbCache.length < CACHE_MAX) k.skbCache.push(s);
 }
 
 /** skb_release_data: the skb that drops dataref to zero releases frags, frag_list and head. */
@@ -494,6 +553,7 @@ export function skb_release_data(k: Kernel, s: SkBuff): void {
     kfree_skb_list(k, l);
   }
   skb_free_head(k, s);
+  freeSh(k, sh);
   // v5.14 (2cc3aeb5eccc): pp_recycle cleared on every exit.
   s.pp_recycle = 0;
   k.leave();
@@ -571,6 +631,7 @@ export function kfree_skb_partial(k: Kernel, s: SkBuff, headStolen: boolean): vo
   k.enter('kfree_skb_partial');
   if (headStolen) {
     skb_release_head_state(s);
+    freeSh(k, s.sh);
     kfree_skbmem(k, s);
   } else {
     __kfree_skb(k, s);
@@ -676,13 +737,16 @@ function tryCoalesce(k: Kernel, to: SkBuff, from: SkBuff): CoalesceResult {
 }
 
 /**
- * A page with page_pool DMA state becoming a frag: allowed only where the design recycles frags
- * (pp_recycle and a pp skb); else it breaks the head-only rule of the 2018 notes.
+ * A page with page_pool DMA state becoming a frag where the design allows only heads (the 2018
+ * rule); counted once per page while the pool owns it.
  */
 export function checkPoolFrag(k: Kernel, s: SkBuff, pfn: number): void {
-  const pool = k.pools[k.pages.pool[k.pages.idx(pfn)]!];
-  if (!pool?.owns(pfn)) return;
-  if (k.knobs.skb_recycle === 'pp_recycle' && s.pp_recycle === 1) return;
+  // v5.14's design recycles frags: a pool page in a non-pp skb shows up later as its leak (L), not here.
+  if (k.knobs.skb_recycle === 'pp_recycle') return;
+  const i = k.pages.idx(pfn);
+  const pool = k.pools[k.pages.pool[i]!];
+  if (!pool?.owns(pfn) || k.pages.asFrag[i] === 1) return;
+  k.pages.asFrag[i] = 1;
   k.violation('pp-page-as-frag', () => `${k.pages.describe(pfn)} attached to ${s.describe()}`);
 }
 
@@ -774,6 +838,7 @@ function napi_skb_finish(k: Kernel, skb: SkBuff, stolenHead: boolean): void {
   if (stolenHead) {
     k.enter('napi_skb_free_stolen_head');
     skb_release_head_state(skb);
+    freeSh(k, skb.sh);
     kfree_skbmem(k, skb);
     k.leave();
   } else {

@@ -19,7 +19,7 @@ import {
   skb_unshare,
   tcp_zerocopy_receive,
   type Pipe,
-  type SkBuff,
+  SkBuff,
   type Vma,
 } from '../kernel/skbuff.js';
 import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
@@ -31,10 +31,15 @@ import { PAGE_SIZE } from '../kernel/page.js';
 const GRO_TCP_HEADERS = 52;
 
 type Obj =
-  | { kind: 'skb'; skb: SkBuff }
+  | { kind: 'skb'; skb: SkBuff; id: number }
   | { kind: 'pipe'; pipe: Pipe }
   | { kind: 'vma'; vma: Vma }
   | { kind: 'frame'; frame: XdpFrame; verdict: 'tx' | 'redirect'; txDma: number };
+
+/** sk_buff structs are reused after free: a name holds the skb and the id it had. */
+function skbObj(skb: SkBuff): Obj {
+  return { kind: 'skb', skb, id: skb.id };
+}
 
 /** Receives what the driver hands over during an `rx` step. */
 class StepSink implements RxSink {
@@ -57,6 +62,7 @@ class StepSink implements RxSink {
 export class StepRunner {
   private readonly names = new Map<string, Obj>();
   private readonly reverse = new Map<object, string>();
+  private readonly skbNames = new Map<number, string>();
   readonly sink: StepSink;
   readonly nic: Mvneta;
   frames = 0;
@@ -73,7 +79,7 @@ export class StepRunner {
   }
 
   nameOf(o: object): string | undefined {
-    return this.reverse.get(o);
+    return o instanceof SkBuff ? this.skbNames.get(o.id) : this.reverse.get(o);
   }
 
   ifup(): void {
@@ -102,20 +108,20 @@ export class StepRunner {
         if (this.nic.hwReceive(step.len, this.frames)) this.nic.poll(NAPI_BUDGET);
         else this.nic.refill();
         if (step.as !== undefined) {
-          if (this.sink.skb) this.bind(step, step.as, { kind: 'skb', skb: this.sink.skb });
+          if (this.sink.skb) this.bind(step, step.as, skbObj(this.sink.skb));
           else if (this.sink.frame) this.bind(step, step.as, this.frameObj(this.sink.frame, this.sink.verdict));
         }
         break;
       }
       case 'skb_clone':
-        this.bind(step, step.as, { kind: 'skb', skb: skb_clone(k, this.skb(step, step.skb, 'skb')) });
+        this.bind(step, step.as, skbObj(skb_clone(k, this.skb(step, step.skb, 'skb'))));
         break;
       case 'skb_copy':
       case 'pskb_copy': {
         const s = this.skb(step, step.skb, 'skb');
         const n = step.op === 'skb_copy' ? skb_copy(k, s) : pskb_copy(k, s);
         if (!n) throw new InputError(`${step.op}: out of simulated memory`, step.loc);
-        this.bind(step, step.as, { kind: 'skb', skb: n });
+        this.bind(step, step.as, skbObj(n));
         break;
       }
       case 'pskb_expand_head': {
@@ -129,7 +135,7 @@ export class StepRunner {
         const n = skb_unshare(k, s);
         if (!n) throw new InputError('skb_unshare: out of simulated memory', step.loc);
         if (n !== s) this.drop(step.skb);
-        this.bind(step, step.as, { kind: 'skb', skb: n });
+        this.bind(step, step.as, skbObj(n));
         break;
       }
       case 'skb_try_coalesce': {
@@ -173,14 +179,14 @@ export class StepRunner {
         break;
       }
       case 'packet_rcv':
-        this.bind(step, step.as, { kind: 'skb', skb: packet_rcv(k, this.skb(step, step.skb, 'skb')) });
+        this.bind(step, step.as, skbObj(packet_rcv(k, this.skb(step, step.skb, 'skb'))));
         break;
       case 'kfree_skb':
       case 'consume_skb': {
         const s = this.skb(step, step.skb, 'skb');
         if (step.op === 'kfree_skb') kfree_skb(k, s);
         else consume_skb(k, s);
-        if (!s.alive) this.drop(step.skb);
+        if (!s.alive || s.id !== (this.names.get(step.skb) as { id: number }).id) this.drop(step.skb);
         break;
       }
       case 'napi_poll':
@@ -232,7 +238,7 @@ export class StepRunner {
     const o = this.names.get(name);
     if (!o) throw new InputError(`no ${want} named '${name}' (not created, or already consumed by an earlier step)`, this.argLoc(step, arg));
     if (o.kind !== want) throw new InputError(`'${name}' is a ${o.kind}, not a ${want}`, this.argLoc(step, arg));
-    if (o.kind === 'skb' && !o.skb.alive) {
+    if (o.kind === 'skb' && (!o.skb.alive || o.skb.id !== o.id)) {
       throw new InputError(`skb '${name}' was already freed`, this.argLoc(step, arg));
     }
     return o;
@@ -245,11 +251,15 @@ export class StepRunner {
 
   private bind(step: Step, name: string, o: Obj): void {
     const old = this.names.get(name);
-    if (old && (old.kind !== 'skb' || old.skb.alive) && !(old.kind === 'skb' && o.kind === 'skb' && old.skb === o.skb)) {
+    if (old && (old.kind !== 'skb' || (old.skb.alive && old.skb.id === old.id)) && !(old.kind === 'skb' && o.kind === 'skb' && old.skb === o.skb)) {
       throw new InputError(`name '${name}' is already in use`, this.argLoc(step, 'as'));
     }
     this.names.set(name, o);
-    const target = o.kind === 'skb' ? o.skb : o.kind === 'pipe' ? o.pipe : o.kind === 'vma' ? o.vma : o.frame;
+    if (o.kind === 'skb') {
+      if (!this.skbNames.has(o.id)) this.skbNames.set(o.id, name);
+      return;
+    }
+    const target = o.kind === 'pipe' ? o.pipe : o.kind === 'vma' ? o.vma : o.frame;
     if (!this.reverse.has(target)) this.reverse.set(target, name);
   }
 

@@ -856,7 +856,6 @@ const HOOKS: HookRow[] = [
         violations: { 'freed-while-mapped': 1 },
         leaks: { 'pool-inflight': 1 },
         counters: { 'skb.gro_stolen_head': 1 },
-        todo: 'model: checkPoolFrag also reports pp-page-as-frag on a pp_recycle branch; contract §4.2 limits that kind to designs that allow only heads, and §5.2 gives only L here',
       },
       {
         model: 'C',
@@ -1018,7 +1017,7 @@ describe('contract §4.3 finding counts on §5.2 outcomes', () => {
   // pool pages become frags of some skb (the stolen head and the two RX frags) and three reach the
   // allocator mapped. "Counts are per page" (contract §4.3): the frags already reported at RX must
   // not be counted again when GRO moves them to the held packet.
-  test('§5.2 jumbo frames + GRO head steal — model A (jumbo_frags=keep): pp-page-as-frag counted per page', { todo: 'model: checkPoolFrag counts every attach, so the two RX frags moved by skb_gro_receive are counted twice (pp-page-as-frag 5 for 3 pages)' }, () => {
+  test('§5.2 jumbo frames + GRO head steal — model A (jumbo_frags=keep): pp-page-as-frag counted per page', () => {
     const out = runSteps('mvneta_03', ['rx: { as: a, len: 1514 }', `rx: { as: s, len: ${JUMBO.len} }`, 'skb_gro_receive: { held: a, skb: s }', 'kfree_skb: a'], { mtu: JUMBO.mtu, set: { jumbo_frags: 'keep' } });
     assert.deepEqual(out.violations, { 'freed-while-mapped': 3, 'pp-page-as-frag': 3 });
     assert.deepEqual(out.leaks, {});
