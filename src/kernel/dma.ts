@@ -25,8 +25,9 @@ export class DmaApi {
   private mapDev = new Uint8Array(256);
   private freeIds: number[] = [];
   private nextId = 0;
-  /** Live mappings per page. */
+  /** Live mappings per page, and the last mapping made on it (the fast path of lookups). */
   private readonly pageMaps: Int32Array;
+  private readonly pageLast: Int32Array;
   private readonly dirtyStart: Int32Array;
   private readonly dirtyEnd: Int32Array;
   /** Truncated addresses already reported (dma-addr-truncated): calls with them act on the real mapping silently. */
@@ -35,6 +36,7 @@ export class DmaApi {
   constructor(private readonly k: Kernel) {
     const n = k.pages.count;
     this.pageMaps = new Int32Array(n);
+    this.pageLast = new Int32Array(n).fill(-1);
     this.dirtyStart = new Int32Array(n);
     this.dirtyEnd = new Int32Array(n);
   }
@@ -81,6 +83,7 @@ export class DmaApi {
     this.byAddr.set(a + dev * DEV_STRIDE, id);
     const i = k.pages.idx(pfn);
     this.pageMaps[i]!++;
+    this.pageLast[i] = id;
     this.dirtyEnd[i] = this.dirtyStart[i]!;
     k.counters['dma.map']++;
     return a;
@@ -93,6 +96,11 @@ export class DmaApi {
 
   /** The mapping id for a base address; -1 when unknown; a consequence of truncation maps to -2 - id. */
   private lookup(a: number, dev: number): number {
+    const i = this.k.pages.idx(Math.floor(a / PAGE_SIZE));
+    if (i >= 0) {
+      const last = this.pageLast[i]!;
+      if (last >= 0 && this.mapAddr[last] === a && this.mapDev[last] === dev) return last;
+    }
     const id = this.byAddr.get(a + dev * DEV_STRIDE);
     if (id !== undefined) return id;
     const real = this.truncated.get(a);
@@ -105,7 +113,10 @@ export class DmaApi {
 
   private unmapId(id: number): void {
     this.byAddr.delete(this.mapAddr[id]! + this.mapDev[id]! * DEV_STRIDE);
-    this.pageMaps[this.k.pages.idx(this.mapPfn[id]!)]!--;
+    const i = this.k.pages.idx(this.mapPfn[id]!);
+    this.pageMaps[i]!--;
+    if (this.pageLast[i] === id) this.pageLast[i] = -1;
+    this.mapAddr[id] = -1;
     this.freeIds.push(id);
   }
 

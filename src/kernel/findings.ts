@@ -20,10 +20,11 @@ export class Findings {
   private readonly violations = new Map<ViolationKind, Entry>();
   private readonly leaks = new Map<LeakKind, Entry>();
 
-  violation(kind: ViolationKind, tNs: number, frame: number, describe: () => string, path: readonly string[]): void {
+  /** Counts a violation; the first one of its kind keeps its object and the call path (stack[0..depth)). */
+  violation(kind: ViolationKind, tNs: number, frame: number, describe: () => string, stack: readonly string[], depth: number): void {
     const e = this.violations.get(kind);
     if (e) e.count++;
-    else this.violations.set(kind, { count: 1, first: { t_ns: tNs, frame, object: describe(), path: [...path] } });
+    else this.violations.set(kind, { count: 1, first: { t_ns: tNs, frame, object: describe(), path: stack.slice(0, Math.min(depth, stack.length)) } });
   }
 
   leak(kind: LeakKind, count: number, first: FirstOccurrence): void {

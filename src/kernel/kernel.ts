@@ -53,7 +53,8 @@ export class Kernel {
   frame = 0;
   /** True while running in the driver's NAPI (softirq) context. */
   inNapi = false;
-  private readonly stack: string[] = [];
+  private readonly stack: string[] = new Array<string>(64).fill('');
+  private depth = 0;
 
   constructor(knobs: Knobs, facts: PlatformFacts) {
     this.knobs = knobs;
@@ -74,31 +75,28 @@ export class Kernel {
 
   /** Enter a kernel function (for call paths of findings). */
   enter(fn: string): void {
-    this.stack.push(fn);
+    if (this.depth < this.stack.length) this.stack[this.depth] = fn;
+    this.depth++;
   }
 
   leave(): void {
-    this.stack.pop();
+    this.depth--;
   }
 
   /** Current call path, outermost first. */
   path(): readonly string[] {
-    return this.stack;
+    return this.stack.slice(0, Math.min(this.depth, this.stack.length));
   }
 
   /** Resets the call path (a step or event starts from the top). */
   resetPath(): void {
-    this.stack.length = 0;
+    this.depth = 0;
   }
 
   violation(kind: ViolationKind, describe: () => string, leaf?: string): void {
-    if (leaf === undefined) {
-      this.findings.violation(kind, this.now, this.frame, describe, this.stack);
-    } else {
-      this.stack.push(leaf);
-      this.findings.violation(kind, this.now, this.frame, describe, this.stack);
-      this.stack.pop();
-    }
+    if (leaf !== undefined) this.enter(leaf);
+    this.findings.violation(kind, this.now, this.frame, describe, this.stack, this.depth);
+    if (leaf !== undefined) this.leave();
   }
 
   /** alloc_pages(order): a page (or compound head) with refcount 1, or -1 when out of memory. */
