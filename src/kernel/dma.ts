@@ -5,8 +5,6 @@ import { PAGE_SIZE } from './page.js';
 export const DmaDir = { bidirectional: 0, to_device: 1, from_device: 2 } as const;
 export type DmaDirCode = (typeof DmaDir)[keyof typeof DmaDir];
 export const DMA_DIR_NAME = ['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE'];
-/** Device addresses of different devices live in separate spaces of the mapping table. */
-const DEV_STRIDE = 2 ** 40;
 /** DMA_ATTR_SKIP_CPU_SYNC (include/linux/dma-mapping.h). */
 export const DMA_ATTR_SKIP_CPU_SYNC = 1 << 5;
 
@@ -17,17 +15,18 @@ export const DMA_ATTR_SKIP_CPU_SYNC = 1 << 5;
  * cpu-access-device-owned.
  */
 export class DmaApi {
-  private readonly byAddr = new Map<number, number>();
   private mapPfn = new Int32Array(256);
   private mapAddr = new Float64Array(256);
   private mapSize = new Int32Array(256);
   private mapDir = new Uint8Array(256);
   private mapDev = new Uint8Array(256);
+  /** Next mapping on the same page (-1 ends the list). */
+  private mapNext = new Int32Array(256);
   private freeIds: number[] = [];
   private nextId = 0;
-  /** Live mappings per page, and the last mapping made on it (the fast path of lookups). */
+  /** Live mappings per page, as a list through mapNext. */
   private readonly pageMaps: Int32Array;
-  private readonly pageLast: Int32Array;
+  private readonly pageHead: Int32Array;
   private readonly dirtyStart: Int32Array;
   private readonly dirtyEnd: Int32Array;
   /** Truncated addresses already reported (dma-addr-truncated): calls with them act on the real mapping silently. */
@@ -36,7 +35,7 @@ export class DmaApi {
   constructor(private readonly k: Kernel) {
     const n = k.pages.count;
     this.pageMaps = new Int32Array(n);
-    this.pageLast = new Int32Array(n).fill(-1);
+    this.pageHead = new Int32Array(n).fill(-1);
     this.dirtyStart = new Int32Array(n);
     this.dirtyEnd = new Int32Array(n);
   }
@@ -55,6 +54,7 @@ export class DmaApi {
     };
     this.mapPfn = i32(this.mapPfn);
     this.mapSize = i32(this.mapSize);
+    this.mapNext = i32(this.mapNext);
     const f = new Float64Array(n);
     f.set(this.mapAddr);
     this.mapAddr = f;
@@ -80,10 +80,10 @@ export class DmaApi {
     this.mapSize[id] = size;
     this.mapDir[id] = dir;
     this.mapDev[id] = dev;
-    this.byAddr.set(a + dev * DEV_STRIDE, id);
     const i = k.pages.idx(pfn);
     this.pageMaps[i]!++;
-    this.pageLast[i] = id;
+    this.mapNext[id] = this.pageHead[i]!;
+    this.pageHead[i] = id;
     this.dirtyEnd[i] = this.dirtyStart[i]!;
     k.counters['dma.map']++;
     return a;
@@ -96,26 +96,29 @@ export class DmaApi {
 
   /** The mapping id for a base address; -1 when unknown; a consequence of truncation maps to -2 - id. */
   private lookup(a: number, dev: number): number {
-    const i = this.k.pages.idx(Math.floor(a / PAGE_SIZE));
-    if (i >= 0) {
-      const last = this.pageLast[i]!;
-      if (last >= 0 && this.mapAddr[last] === a && this.mapDev[last] === dev) return last;
-    }
-    const id = this.byAddr.get(a + dev * DEV_STRIDE);
-    if (id !== undefined) return id;
+    const id = this.find(a, dev);
+    if (id >= 0) return id;
     const real = this.truncated.get(a);
     if (real !== undefined) {
-      const rid = this.byAddr.get(real + dev * DEV_STRIDE);
-      if (rid !== undefined) return -2 - rid;
+      const rid = this.find(real, dev);
+      if (rid >= 0) return -2 - rid;
     }
     return -1;
   }
 
+  /** The mapping of `dev` at address `a`, searched among the mappings of its page. */
+  private find(a: number, dev: number): number {
+    const i = this.k.pages.idx(Math.floor(a / PAGE_SIZE));
+    if (i < 0) return -1;
+    for (let id = this.pageHead[i]!; id >= 0; id = this.mapNext[id]!) if (this.mapAddr[id] === a && this.mapDev[id] === dev) return id;
+    return -1;
+  }
+
   private unmapId(id: number): void {
-    this.byAddr.delete(this.mapAddr[id]! + this.mapDev[id]! * DEV_STRIDE);
     const i = this.k.pages.idx(this.mapPfn[id]!);
     this.pageMaps[i]!--;
-    if (this.pageLast[i] === id) this.pageLast[i] = -1;
+    if (this.pageHead[i] === id) this.pageHead[i] = this.mapNext[id]!;
+    else for (let p = this.pageHead[i]!; p >= 0; p = this.mapNext[p]!) if (this.mapNext[p] === id) this.mapNext[p] = this.mapNext[id]!;
     this.mapAddr[id] = -1;
     this.freeIds.push(id);
   }
@@ -218,7 +221,7 @@ export class DmaApi {
     const k = this.k;
     const i = k.pages.idx(pfn);
     if (this.pageMaps[i] === 0) return false;
-    for (const [, id] of this.byAddr) if (this.mapPfn[id] === pfn) this.unmapId(id);
+    while (this.pageHead[i]! >= 0) this.unmapId(this.pageHead[i]!);
     if (k.pages.reported[i] === 1) return false;
     k.pages.reported[i] = 1;
     return true;
@@ -227,7 +230,7 @@ export class DmaApi {
   /** Every page with a live mapping (one entry per mapping). */
   mappedPages(): number[] {
     const out: number[] = [];
-    for (const id of this.byAddr.values()) out.push(this.mapPfn[id]!);
+    for (let id = 0; id < this.nextId; id++) if (this.mapAddr[id]! >= 0) out.push(this.mapPfn[id]!);
     return out.sort((a, b) => a - b);
   }
 }
