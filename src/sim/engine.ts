@@ -92,8 +92,12 @@ export class Engine implements TcpEnv {
   private readonly tag: number;
   private readonly udp: UdpSocket[][] = [];
   private readonly tcp: (TcpReceiver | undefined)[] = [];
+  /** ACKs in flight to each sender (ack, window pairs) and the next one to deliver. */
   private readonly acks: number[][] = [];
+  private readonly ackHead: number[] = [];
+  /** Delayed-ACK deadline per flow, and the time of the one timer event queued for it. */
   private readonly delackAt: number[] = [];
+  private readonly delackQueued: number[] = [];
   private readonly intervals: IntervalLine[] = [];
   private lastIv = { t: 0, recycled: 0, released: 0, bytes: [] as number[], datagrams: [] as number[], lost: [] as number[], seq: [] as number[] };
   private readonly rng: Rng;
@@ -124,7 +128,9 @@ export class Engine implements TcpEnv {
       }
       this.stack.flows.push(sink);
       this.acks[i] = [];
+      this.ackHead[i] = 0;
       this.delackAt[i] = Infinity;
+      this.delackQueued[i] = Infinity;
     });
   }
 
@@ -141,7 +147,10 @@ export class Engine implements TcpEnv {
   }
   armDelack(flow: number, at: number): void {
     this.delackAt[flow] = at;
-    this.q.push(at, EV_DELACK, flow);
+    if (this.delackQueued[flow] === Infinity) {
+      this.delackQueued[flow] = at;
+      this.q.push(at, EV_DELACK, flow);
+    }
   }
   ownUntil(flow: number, at: number): void {
     this.q.push(at, EV_OWN_END, flow);
@@ -294,11 +303,16 @@ export class Engine implements TcpEnv {
           if (!this.quiet()) this.q.push(ev.t + SLOW_READ_NS, EV_READ_SLOW, 0);
           break;
         case EV_DELACK: {
-          const rx = this.tcp[ev.arg];
-          if (rx && this.delackAt[ev.arg] === ev.t) {
+          const f = ev.arg;
+          this.delackQueued[f] = Infinity;
+          const at = this.delackAt[f]!;
+          if (at > ev.t && at !== Infinity) {
+            this.delackQueued[f] = at;
+            this.q.push(at, EV_DELACK, f);
+          } else if (at === ev.t) {
             k.now = ev.t;
             k.resetPath();
-            rx.delackFired();
+            this.tcp[f]?.delackFired();
           }
           break;
         }
@@ -309,8 +323,14 @@ export class Engine implements TcpEnv {
           break;
         case EV_ACK: {
           const a = this.acks[ev.arg]!;
-          const ack = a.shift()!;
-          const wnd = a.shift()!;
+          let h = this.ackHead[ev.arg]!;
+          const ack = a[h++]!;
+          const wnd = a[h++]!;
+          if (h === a.length) {
+            a.length = 0;
+            h = 0;
+          }
+          this.ackHead[ev.arg] = h;
           this.byFlow[ev.arg]?.onAck(ack, wnd);
           this.scheduleWire();
           break;
