@@ -13,8 +13,13 @@ export const VERSION = (createRequire(import.meta.url)('../../package.json') as 
 export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** stdout is a terminal (colour). */
   isTTY: boolean;
   env: Record<string, string | undefined>;
+  /** stderr is a terminal (progress); false when absent. */
+  stderrIsTTY?: boolean;
+  /** Wall clock in ms (progress timing); Date.now when absent. */
+  clock?: () => number;
 }
 
 export const processIo: Io = {
@@ -22,7 +27,14 @@ export const processIo: Io = {
   stderr: (s) => process.stderr.write(s),
   isTTY: process.stdout.isTTY,
   env: process.env,
+  stderrIsTTY: process.stderr.isTTY,
 };
+
+/** An environment flag such as CI=true: set, non-empty, and not false/0. */
+export function envFlag(io: Io, name: string): boolean {
+  const v = io.env[name];
+  return v !== undefined && v !== '' && v !== 'false' && v !== '0';
+}
 
 /** Colour only on a TTY, never with NO_COLOR set non-empty or --no-color, never when stdout is JSON. */
 export function useColor(io: Io, opts: { color?: boolean }, stdoutIsMachine: boolean): boolean {

@@ -21,8 +21,8 @@ const SLOW_READ_NS = 1_000_000;
 /** LAN round trip (contract §6). */
 export const RTT_NS = 100_000;
 const INTERVAL_NS = 1_000_000_000;
+const PROGRESS_NS = 100_000_000;
 
-const EV_FRAME = 1;
 const EV_IRQ = 2;
 const EV_READ_SLOW = 3;
 const EV_DELACK = 4;
@@ -56,6 +56,8 @@ export type FrameHook = (tNs: number, frameNo: number, f: Readonly<FrameOut>, fl
 
 export interface EngineConfig {
   onFrame?: FrameHook | undefined;
+  /** Progress callback, called at most every 100 ms of simulated time. */
+  onProgress?: ((simNs: number, totalNs: number) => void) | undefined;
   durationNs: number;
   mtu: number;
   rxRing: number;
@@ -191,9 +193,13 @@ export class Engine implements TcpEnv {
     this.pendingOut.len = this.out.len;
     this.pendingOut.seq = this.out.seq;
     this.pendingOut.payload = this.out.payload;
-    this.q.push(last, EV_FRAME, best);
+    this.wireT = last;
+    this.wireSeq = this.q.takeSeq();
   }
 
+  /** The frame on the wire arrives at wireT: kept out of the heap, ordered against it by wireSeq. */
+  private wireT = Infinity;
+  private wireSeq = 0;
   private pendingLen = 0;
   private pendingSeq = 0;
   private pendingPayload = 0;
@@ -288,12 +294,24 @@ export class Engine implements TcpEnv {
     for (let t = INTERVAL_NS; t < D; t += INTERVAL_NS) this.q.push(t, EV_INTERVAL, 0);
     this.scheduleWire();
     const ev = this.ev;
-    while (this.q.pop(ev)) {
+    const q = this.q;
+    const onProgress = this.cfg.onProgress;
+    let nextProgress = onProgress ? PROGRESS_NS : Infinity;
+    for (;;) {
+      if (this.now_ >= nextProgress) {
+        nextProgress = this.now_ + PROGRESS_NS;
+        onProgress?.(Math.min(this.now_, D), D);
+      }
+      const qt = q.peekTime();
+      if (this.wireT < qt || (this.wireT === qt && this.wireT !== Infinity && this.wireSeq < q.peekSeq())) {
+        this.now_ = this.wireT;
+        this.wireT = Infinity;
+        this.frameArrived();
+        continue;
+      }
+      if (!q.pop(ev)) break;
       this.now_ = ev.t;
       switch (ev.kind) {
-        case EV_FRAME:
-          this.frameArrived();
-          break;
         case EV_IRQ:
           if (ev.arg === this.irqGen && this.irqCount > 0) this.napi();
           break;

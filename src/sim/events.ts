@@ -34,6 +34,15 @@ export class EventQueue {
     return this.n > 0 ? this.time[0]! : Infinity;
   }
 
+  peekSeq(): number {
+    return this.n > 0 ? this.seq[0]! : Infinity;
+  }
+
+  /** Takes a sequence number for an event kept outside the heap, so ties still order by push. */
+  takeSeq(): number {
+    return this.pushed++;
+  }
+
   /** Pops the earliest event into `out` (time, kind, arg). */
   pop(out: { t: number; kind: number; arg: number }): boolean {
     if (this.n === 0) return false;

@@ -11,6 +11,8 @@ import { Engine, type FlowSpec, type FrameHook, type Source } from './engine.js'
 
 export interface RunOptions {
   onFrame?: FrameHook | undefined;
+  /** Called at most every 100 ms of simulated time (traffic scenarios). */
+  onProgress?: ((simNs: number, totalNs: number) => void) | undefined;
   scenario: Scenario;
   config: ResolvedConfig;
   seed: number;
@@ -45,7 +47,7 @@ export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[]):
   const { scenario: s, config } = o;
   checkScenarioSupport(s, config);
   const k = new Kernel(config.knobs, config.facts);
-  const engine = new Engine(k, { durationNs: o.durationNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed, onFrame: o.onFrame }, sources);
+  const engine = new Engine(k, { durationNs: o.durationNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed, onFrame: o.onFrame, onProgress: o.onProgress }, sources);
   const r = engine.run();
   const counters = snapshotCounters(k);
   k.resetPath();
