@@ -93,13 +93,18 @@ export class TcpReceiver implements RmemOwner {
     return s.seq + s.len;
   }
 
+  /** TCP header bytes in front of the payload: 32 for generated segments, what a replayed frame carries. */
+  private hdrLen(s: SkBuff): number {
+    return s.sh.gso_segs > 1 ? TCP_HDR : Math.max(0, Math.min(s.len, s.len - s.payload));
+  }
+
   /** tcp_add_backlog (v5.0): try to coalesce with the backlog tail (header pulled for the try), else append. */
   private tcp_add_backlog(skb: SkBuff): void {
     const k = this.k;
     k.enter('tcp_add_backlog');
     const tail = this.backlog.tail;
     if (tail && this.endSeq(tail) === skb.seq) {
-      skb_pull(skb, TCP_HDR);
+      skb_pull(skb, this.hdrLen(skb));
       const r = skb_try_coalesce(k, tail, skb);
       if (r !== 'refused') {
         k.counters['tcp.TCPBacklogCoalesce']++;
@@ -111,7 +116,7 @@ export class TcpReceiver implements RmemOwner {
       k.leave();
       return;
     }
-    skb_pull(skb, TCP_HDR);
+    skb_pull(skb, this.hdrLen(skb));
     this.backlog.push(skb);
     k.leave();
   }
@@ -120,9 +125,13 @@ export class TcpReceiver implements RmemOwner {
   private tcp_rcv_established(skb: SkBuff, headerPulled: boolean): void {
     const k = this.k;
     k.enter('tcp_rcv_established');
-    if (!headerPulled) skb_pull(skb, TCP_HDR);
+    if (!headerPulled) skb_pull(skb, this.hdrLen(skb));
     const seq = skb.seq;
-    if (seq === this.rcvNxt) {
+    if (skb.len === 0) {
+      // No data (pure ACK, SYN, FIN): tcp_data_queue frees it.
+      __kfree_skb(k, skb);
+    } else if (seq <= this.rcvNxt && this.endSeq(skb) > this.rcvNxt) {
+      // In order, or a retransmission that also carries new data (queued whole, as the kernel does).
       this.tcp_queue_rcv(skb);
       this.tcp_ofo_queue();
       this.ackCheck();
@@ -173,8 +182,7 @@ export class TcpReceiver implements RmemOwner {
       this.rmemAlloc -= s.truesize;
       s.sk = null;
       if (this.endSeq(s) <= this.rcvNxt) kfree_skb(this.k, s);
-      else if (s.seq === this.rcvNxt) this.tcp_queue_rcv(s);
-      else kfree_skb(this.k, s);
+      else this.tcp_queue_rcv(s);
     }
   }
 

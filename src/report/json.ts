@@ -13,7 +13,16 @@ export interface CiSummary {
   passed: number;
   failed: number;
   skipped: number;
+  /** Cases of the whole run (all shards); cases.length when not sharded. */
+  totalCases?: number;
+  /** Which slice of the run this file holds (ci --shard i/N). */
+  shard?: { index: number; total: number };
   cases: CiCase[];
+}
+
+/** A ci case's stable id: `<file>@<branch>` (shards select by it, merge checks it). */
+export function ciCaseId(c: { file: string; branch: string }): string {
+  return `${c.file}@${c.branch}`;
 }
 
 /** Ordered JSON value: objects are key/value pair lists, so integer-like keys keep their place. */
@@ -110,6 +119,7 @@ export function renderCompareJson(reports: readonly Report[]): string {
 
 function ciCaseJson(c: CiCase): Json {
   const pairs: (readonly [string, Json])[] = [
+    ['id', ciCaseId(c)],
     ['scenario', c.scenario],
     ['branch', c.branch],
     ['file', c.file],
@@ -120,14 +130,16 @@ function ciCaseJson(c: CiCase): Json {
 }
 
 export function renderCiJson(summary: CiSummary, reports: readonly Report[]): string {
+  const head: (readonly [string, Json])[] = [
+    ['passed', summary.passed],
+    ['failed', summary.failed],
+    ['skipped', summary.skipped],
+    ['total_cases', summary.totalCases ?? summary.cases.length],
+  ];
+  if (summary.shard) head.push(['shard', obj([['index', summary.shard.index], ['total', summary.shard.total]])]);
   return render(obj([
     ['schema', 'pp-sim/ci@1'],
-    ['summary', obj([
-      ['passed', summary.passed],
-      ['failed', summary.failed],
-      ['skipped', summary.skipped],
-      ['cases', summary.cases.map(ciCaseJson)],
-    ])],
+    ['summary', obj([...head, ['cases', summary.cases.map(ciCaseJson)]])],
     ['reports', reports.map(reportJson)],
   ]));
 }

@@ -96,7 +96,8 @@ test('compare and ci JSON wrappers', () => {
   );
   const cj = JSON.parse(ci) as Record<string, Record<string, unknown>>;
   assert.deepEqual(Object.keys(cj), ['schema', 'summary', 'reports']);
-  assert.deepEqual(Object.keys(cj.summary!), ['passed', 'failed', 'skipped', 'cases']);
+  assert.deepEqual(Object.keys(cj.summary!), ['passed', 'failed', 'skipped', 'total_cases', 'cases']);
+  assert.equal((cj.summary!.cases as { id: string }[])[0]!.id, 'f.yaml@b');
   assert.ok(!ci.includes('intervals'));
 });
 
