@@ -1,8 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { formatInputError, InputError } from '../kernel/errors.js';
 import { scenarioJsonSchema } from '../workload/schema.js';
+import { ciCommand, type CiCliOptions } from './commands/ci.js';
 import { compareCommand, type CompareOptions } from './commands/compare.js';
+import { explainCommand } from './commands/explain.js';
 import { listCommand } from './commands/list.js';
+import { mergeCommand, type MergeOptions } from './commands/merge.js';
 import { runCommand, type RunCliOptions } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { processIo, VERSION, type Io } from './context.js';
@@ -52,6 +55,23 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .action((branches: string[], o: CompareOptions) => {
       setCode(compareCommand(io, branches, o));
     });
+  common(program.command('ci [paths...]').description('run every scenario (default: the built-in ones) with its expect block; CI output formats'))
+    .option('--shard <i/N>', 'run the i-th of N slices of the cases (1-based)')
+    .action((paths: string[], o: CiCliOptions) => { setCode(ciCommand(io, paths, o)); });
+  program
+    .command('merge <file...>')
+    .description('combine the --json files of ci shards; checks every case ran exactly once')
+    .option('--json <file>', 'write the merged pp-sim/ci@1 JSON (- for stdout)')
+    .option('--junit <file>', 'write a JUnit XML file')
+    .option('--quiet', 'only the closing line')
+    .option('--no-color', 'no colour')
+    .option('--debug', 'stack traces for internal errors')
+    .action((files: string[], o: MergeOptions) => { setCode(mergeCommand(io, files, o)); });
+  program
+    .command('explain <name>')
+    .description('what a violation kind, leak kind, branch, knob or platform means, and where it comes from')
+    .option('--no-color', 'no colour')
+    .action((name: string, o: { color?: boolean }) => { setCode(explainCommand(io, name, o)); });
   program
     .command('list [what]')
     .description('list scenarios | branches | knobs | platforms | violations')
@@ -90,9 +110,10 @@ export function main(argv: readonly string[], io: Io = processIo): number {
       io.stderr(`pp-sim: ${formatInputError(e)}\n`);
       return 2;
     }
-    const err = e as Error;
-    io.stderr(`pp-sim: internal error: ${err.message}\n`);
-    io.stderr(debug ? `${err.stack ?? ''}\n` : 'This is a bug in pp-sim. Re-run with --debug for the stack trace and report it with the scenario file.\n');
+    const err = e instanceof Error ? e : new Error(String(e));
+    const first = err.message.split('\n')[0] ?? '';
+    io.stderr(`pp-sim: internal error: ${first}\n`);
+    io.stderr(debug ? `${err.stack ?? ''}\n` : `This is a bug in pp-sim ${VERSION}: please report it with the command line and scenario file (re-run with --debug for the stack).\n`);
     return 3;
   }
 }

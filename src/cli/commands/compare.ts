@@ -6,6 +6,7 @@ import { renderCompareJson } from '../../report/json.js';
 import { runScenarioFull } from '../../workload/run.js';
 import { useColor, VERSION, writeOutput, type Io } from '../context.js';
 import { configFor, loadBranches, loadScenario } from '../load.js';
+import { Progress } from '../progress.js';
 import { parseDuration, parseSeed } from './run.js';
 
 /** The workloads of the original test notes, plus the tap run and XDP_DROP (contract §1). */
@@ -20,6 +21,7 @@ export interface CompareOptions {
   json?: string;
   quiet?: boolean;
   color?: boolean;
+  progress?: boolean;
 }
 
 /** pp-sim compare <branch>...: same traffic and seed per branch, side by side; findings are data (exit 0). */
@@ -33,6 +35,9 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
   const jsonToStdout = o.json === '-';
   const human = jsonToStdout ? io.stderr : io.stdout;
   const color = useColor(io, o, jsonToStdout);
+  const progress = new Progress(io, o);
+  const total = scenarios.length * branchArgs.length;
+  let done = 0;
   for (const s0 of scenarios) {
     const scenario = { ...s0, expect: undefined };
     const cells: CompareCell[] = [];
@@ -40,14 +45,24 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
       let config;
       try {
         config = configFor(scenario, { branch: b, set: o.set ?? [], ...(o.platform ? { platform: o.platform } : {}) });
-        const report = runScenarioFull({ scenario, config, seed: seedArg ?? scenario.seed, durationNs: durationArg ?? scenario.durationNs, toolVersion: VERSION });
+        const label = `compare ${scenario.name} [${config.branch}]`;
+        const at = done;
+        const report = runScenarioFull({
+          scenario, config, seed: seedArg ?? scenario.seed, durationNs: durationArg ?? scenario.durationNs, toolVersion: VERSION,
+          onProgress: (t, n) => { progress.update(label, (at + t / n) / total); },
+        });
         reports.push(report);
         cells.push({ branch: report.branch, report });
       } catch (e) {
         if (e instanceof UnsupportedError) cells.push({ branch: b, skipped: e.message });
-        else throw e;
+        else {
+          progress.done();
+          throw e;
+        }
       }
+      done++;
     }
+    progress.done();
     if (!o.quiet) human(`${renderCompare(scenario.name, cells, { color })}\n`);
   }
   if (o.json !== undefined) writeOutput(io, o.json, renderCompareJson(reports));

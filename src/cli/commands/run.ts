@@ -1,12 +1,13 @@
 import { runScenarioFull as runScenario } from '../../workload/run.js';
 import type { Report } from '../../sim/report.js';
-import { closingLine, renderRun } from '../../report/human.js';
+import { closingLine, formatNs, renderRun } from '../../report/human.js';
 import { renderReportJson } from '../../report/json.js';
 import { renderJunit } from '../../report/junit.js';
 import { parseTime } from '../../workload/units.js';
 import { InputError } from '../../kernel/errors.js';
 import { useColor, VERSION, writeOutput, type Io } from '../context.js';
 import { configFor, loadScenario } from '../load.js';
+import { Progress } from '../progress.js';
 
 export interface RunCliOptions {
   branch?: string;
@@ -18,6 +19,7 @@ export interface RunCliOptions {
   junit?: string;
   quiet?: boolean;
   color?: boolean;
+  progress?: boolean;
 }
 
 export function parseSeed(s: string | undefined): number | undefined {
@@ -41,7 +43,17 @@ export function runCommand(io: Io, arg: string, o: RunCliOptions): number {
   const config = configFor(scenario, o);
   const seed = parseSeed(o.seed) ?? scenario.seed;
   const durationNs = parseDuration(o.duration) ?? scenario.durationNs;
-  const report: Report = runScenario({ scenario, config, seed, durationNs, toolVersion: VERSION });
+  const progress = new Progress(io, o);
+  const label = `run ${scenario.name} [${config.branch}]`;
+  let report: Report;
+  try {
+    report = runScenario({
+      scenario, config, seed, durationNs, toolVersion: VERSION,
+      onProgress: (t, total) => { progress.update(`${label} ${formatNs(t)}/${formatNs(total)}`, t / total); },
+    });
+  } finally {
+    progress.done();
+  }
   const jsonToStdout = o.json === '-';
   if (o.json !== undefined) writeOutput(io, o.json, renderReportJson(report));
   if (o.junit !== undefined) writeOutput(io, o.junit, renderJunit([{ scenario: scenario.name, branch: report.branch, file: scenario.file, report }]));

@@ -1,0 +1,230 @@
+import { appendFileSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { InputError } from '../../kernel/errors.js';
+import { findBranch, UnsupportedError, type ResolvedConfig } from '../../sim/config.js';
+import type { Report } from '../../sim/report.js';
+import { checkScenarioSupport } from '../../sim/run.js';
+import type { Scenario } from '../../sim/scenario.js';
+import { renderCiTable } from '../../report/ci.js';
+import { renderGithubAnnotations, renderStepSummary } from '../../report/github.js';
+import { closingLine } from '../../report/human.js';
+import { byCodeUnit, ciCaseId, renderCiJson, type CiCase, type CiSummary } from '../../report/json.js';
+import { renderJunit, type JunitCase } from '../../report/junit.js';
+import { parseScenario } from '../../workload/parse.js';
+import { buildTraffic, runScenarioFull } from '../../workload/run.js';
+import { envFlag, useColor, VERSION, writeOutput, type Io } from '../context.js';
+import { configFor, DEFAULT_BRANCH, loadBranches, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
+import { Progress } from '../progress.js';
+import { parseDuration, parseSeed } from './run.js';
+
+export interface CiCliOptions {
+  branch?: string;
+  set?: string[];
+  platform?: string;
+  seed?: string;
+  duration?: string;
+  shard?: string;
+  json?: string;
+  junit?: string;
+  quiet?: boolean;
+  color?: boolean;
+  progress?: boolean;
+}
+
+/** One scenario under one branch, after validation. */
+interface PlannedCase {
+  file: string;
+  branch: string;
+  scenario: Scenario;
+  config?: ResolvedConfig;
+  skipped?: string;
+}
+
+/** Parses `--shard i/N` (1-based). */
+export function parseShard(s: string | undefined): { index: number; total: number } | undefined {
+  if (s === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const index = Number(m?.[1]);
+  const total = Number(m?.[2]);
+  if (!m || total < 1 || index < 1 || index > total) throw new InputError(`--shard takes i/N with 1 <= i <= N (e.g. 2/4), got '${s}'`, { file: '--shard' });
+  return { index, total };
+}
+
+/** Path as shown in reports: relative to the working directory when inside it. */
+function displayPath(p: string): string {
+  const abs = resolve(p);
+  const rel = relative(process.cwd(), abs);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? abs : rel;
+}
+
+function yamlFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => byCodeUnit(a.name, b.name))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...yamlFilesUnder(p));
+    else if (/\.ya?ml$/.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** Scenario files named by the arguments: directories are searched recursively; default: the built-in scenarios. */
+export function collectScenarioFiles(args: readonly string[]): string[] {
+  const files: string[] = [];
+  for (const a of args.length > 0 ? args : [SCENARIO_DIR]) {
+    let dir = false;
+    try {
+      dir = statSync(a).isDirectory();
+    } catch {
+      // not a path: a built-in scenario name or an unreadable file, reported by scenarioPath/readText
+    }
+    if (dir) {
+      const found = yamlFilesUnder(a);
+      if (found.length === 0) throw new InputError('no scenario files (*.yaml) in this directory', { file: a });
+      files.push(...found);
+    } else files.push(scenarioPath(a));
+  }
+  const seen = new Set<string>();
+  return files.map(displayPath).filter((f) => !seen.has(f) && seen.add(f));
+}
+
+/** Reads and checks every file before anything runs; a scenario the overriding branch cannot run is skipped. */
+function plan(files: readonly string[], o: CiCliOptions): PlannedCase[] {
+  const overridden = o.branch !== undefined || (o.set ?? []).length > 0 || o.platform !== undefined;
+  const { branches, name } = loadBranches(o.branch);
+  const cfg = { set: o.set ?? [], ...(o.branch !== undefined ? { branch: o.branch } : {}), ...(o.platform !== undefined ? { platform: o.platform } : {}) };
+  return files.map((file) => {
+    const scenario = parseScenario(readText(file), file);
+    if (scenario.traffic) buildTraffic(scenario);
+    const branchName = name ?? scenario.branch ?? DEFAULT_BRANCH;
+    const branch = findBranch(branches, branchName, name !== undefined ? { file: '--branch' } : scenario.keyLoc.branch).name;
+    try {
+      const config = configFor(scenario, cfg);
+      checkScenarioSupport(scenario, config);
+      return { file, branch, scenario, config };
+    } catch (e) {
+      if (e instanceof UnsupportedError && overridden) return { file, branch, scenario, skipped: e.message };
+      throw e;
+    }
+  });
+}
+
+/** The command that reruns one case by itself. */
+function reproCommand(c: JunitCase, o: CiCliOptions): string {
+  const q = (s: string): string => (/^[A-Za-z0-9_./=@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const args = ['pp-sim', 'run', q(c.file), '--branch', q(c.branch)];
+  if (o.platform !== undefined) args.push('--platform', q(o.platform));
+  for (const s of o.set ?? []) args.push('--set', q(s));
+  if (o.seed !== undefined) args.push('--seed', q(o.seed));
+  if (o.duration !== undefined) args.push('--duration', q(o.duration));
+  return args.join(' ');
+}
+
+export interface CiOutputOptions {
+  json?: string;
+  junit?: string;
+  quiet?: boolean;
+  color?: boolean;
+  shard?: { index: number; total: number };
+  totalCases?: number;
+  /** Print GitHub annotations (ci does; merge leaves them to the shard jobs). */
+  annotations: boolean;
+  repro?: (c: JunitCase) => string;
+}
+
+/** Report files, the table, GitHub output and the closing line (last); returns the exit code. */
+export function emitCiResults(io: Io, cases: readonly JunitCase[], o: CiOutputOptions): number {
+  const summaryCases: CiCase[] = cases.map((c) => {
+    const status = c.skipped !== undefined || !c.report ? 'skipped' : c.report.result === 'pass' ? 'passed' : 'failed';
+    return { scenario: c.scenario, branch: c.branch, file: c.file, status, ...(c.skipped !== undefined ? { reason: c.skipped } : {}) };
+  });
+  const count = (s: CiCase['status']): number => summaryCases.filter((c) => c.status === s).length;
+  const summary: CiSummary = {
+    passed: count('passed'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    totalCases: o.totalCases ?? cases.length,
+    ...(o.shard ? { shard: o.shard } : {}),
+    cases: summaryCases,
+  };
+  const reports: Report[] = cases.flatMap((c) => (c.report && c.skipped === undefined ? [c.report] : []));
+  if (o.json !== undefined) writeOutput(io, o.json, renderCiJson(summary, reports));
+  if (o.junit !== undefined) writeOutput(io, o.junit, renderJunit(cases));
+  const jsonToStdout = o.json === '-';
+  const human = jsonToStdout ? io.stderr : io.stdout;
+  if (!o.quiet && cases.length > 0) {
+    human(renderCiTable(cases, { color: useColor(io, o, jsonToStdout), ...(o.repro ? { repro: o.repro } : {}) }));
+  }
+  if (envFlag(io, 'GITHUB_ACTIONS')) {
+    if (o.annotations) human(renderGithubAnnotations(cases));
+    const file = io.env.GITHUB_STEP_SUMMARY;
+    if (file !== undefined && file !== '') {
+      try {
+        appendFileSync(file, renderStepSummary(cases) + '\n');
+      } catch (e) {
+        io.stderr(`pp-sim: warning: cannot append to GITHUB_STEP_SUMMARY (${file}): ${(e as Error).message}\n`);
+      }
+    }
+  }
+  human(`${closingLine(summary.passed, summary.failed, summary.skipped)}\n`);
+  return summary.failed > 0 ? 1 : 0;
+}
+
+/** pp-sim ci [dir|files...]: every scenario with its expect block; exit 1 on a failed case, 2 on invalid input. */
+export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
+  const shard = parseShard(o.shard);
+  const seedArg = parseSeed(o.seed);
+  const durationArg = parseDuration(o.duration);
+  const planned = plan(collectScenarioFiles(args), o).sort((a, b) => byCodeUnit(ciCaseId(a), ciCaseId(b)));
+  for (let i = 1; i < planned.length; i++) {
+    const id = ciCaseId(planned[i]!);
+    if (id === ciCaseId(planned[i - 1]!)) throw new InputError(`case ${id} is listed twice`, { file: planned[i]!.file });
+  }
+  const selected = shard ? planned.filter((_, k) => k % shard.total === shard.index - 1) : planned;
+  if (shard) {
+    const note = selected.length === 0 ? ' (empty shard: nothing to run)' : '';
+    io.stderr(`shard ${String(shard.index)}/${String(shard.total)}: ${String(selected.length)} of ${String(planned.length)} cases${note}\n`);
+  }
+  const overridden = o.branch !== undefined || (o.set ?? []).length > 0 || o.platform !== undefined;
+  const progress = new Progress(io, o);
+  const clock = io.clock ?? Date.now;
+  const cases: JunitCase[] = [];
+  selected.forEach((p, k) => {
+    const base = { scenario: p.scenario.name, branch: p.branch, file: p.file };
+    if (p.skipped !== undefined || !p.config) {
+      cases.push({ ...base, skipped: p.skipped ?? 'not run' });
+      return;
+    }
+    const label = `ci ${String(k + 1)}/${String(selected.length)} ${ciCaseId(p)}`;
+    progress.update(label, k / selected.length);
+    const t0 = clock();
+    try {
+      const report = runScenarioFull({
+        scenario: p.scenario,
+        config: p.config,
+        seed: seedArg ?? p.scenario.seed,
+        durationNs: durationArg ?? p.scenario.durationNs,
+        toolVersion: VERSION,
+        onProgress: (t, total) => { progress.update(label, (k + t / total) / selected.length); },
+      });
+      cases.push({ ...base, report, timeS: (clock() - t0) / 1000 });
+    } catch (e) {
+      // Steps can be valid on the file's branch and not on another (an skb a refused coalesce keeps).
+      if (e instanceof InputError && overridden) cases.push({ ...base, skipped: e.message });
+      else {
+        progress.done();
+        throw e;
+      }
+    }
+  });
+  progress.done();
+  return emitCiResults(io, cases, {
+    ...(o.json !== undefined ? { json: o.json } : {}),
+    ...(o.junit !== undefined ? { junit: o.junit } : {}),
+    ...(o.quiet !== undefined ? { quiet: o.quiet } : {}),
+    ...(o.color !== undefined ? { color: o.color } : {}),
+    ...(shard ? { shard } : {}),
+    totalCases: planned.length,
+    annotations: true,
+    repro: (c) => reproCommand(c, o),
+  });
+}
