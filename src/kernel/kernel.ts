@@ -155,6 +155,11 @@ export class Kernel {
     if (this.dma.pageFreed(pfn)) {
       this.violation('freed-while-mapped', () => p.describe(pfn), '__free_pages');
     }
+    // A pool page that reaches the allocator without leaving the pool stays in its inflight count.
+    if (p.owner[i] === Owner.pool) {
+      const pool = this.pools[p.pool[i]!];
+      if (pool) pool.lost++;
+    }
     for (let t = 0; t < 1 << order; t++) {
       p.owner[i + t] = Owner.free;
       p.refcount[i + t] = 0;

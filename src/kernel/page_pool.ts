@@ -37,6 +37,8 @@ export class PagePool {
   release = 0;
   destroyed = false;
   memId = 0;
+  /** Pool pages that went to the page allocator by put_page without being released (still inflight). */
+  lost = 0;
 
   constructor(
     private readonly k: Kernel,

@@ -5,6 +5,7 @@ import { TcpReceiver, type TcpEnv } from '../net/tcp.js';
 import { UdpSocket } from '../net/udp.js';
 import type { SkBuff } from '../kernel/skbuff.js';
 import { EventQueue } from './events.js';
+import { checkInvariants } from './invariants.js';
 import type { IntervalLine } from './report.js';
 import { Rng } from './rng.js';
 import type { Host, XdpMode } from './scenario.js';
@@ -354,6 +355,7 @@ export class Engine implements TcpEnv {
           break;
         }
         case EV_INTERVAL:
+          checkInvariants(k);
           this.snapshotInterval(ev.t);
           break;
       }
@@ -387,6 +389,7 @@ export class Engine implements TcpEnv {
     for (const rx of this.tcp) rx?.close();
     this.nic.txDone();
     this.stack.redirect.txDone();
+    checkInvariants(k);
     this.snapshotInterval(this.cfg.durationNs);
   }
 }

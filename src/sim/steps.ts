@@ -24,6 +24,7 @@ import {
 } from '../kernel/skbuff.js';
 import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
 import { Mvneta, NAPI_BUDGET, type RxSink } from '../driver/mvneta.js';
+import { checkInvariants } from './invariants.js';
 import type { Step } from './scenario.js';
 import { PAGE_SIZE } from '../kernel/page.js';
 
@@ -202,6 +203,7 @@ export class StepRunner {
         this.teardown();
         break;
     }
+    checkInvariants(k);
   }
 
   /** TX completion of an XDP frame: XDP_TX returns in NAPI context, a redirect after the target's unmap. */
