@@ -40,6 +40,11 @@ export class DmaApi {
     this.dirtyEnd = new Int32Array(n);
   }
 
+  /** Mapping records ever needed at once (the table's high-water mark). */
+  get tableSize(): number {
+    return this.nextId;
+  }
+
   isMapped(pfn: number): boolean {
     const i = this.k.pages.idx(pfn);
     return i >= 0 && this.pageMaps[i]! > 0;

@@ -155,6 +155,11 @@ export class Slab {
     return n;
   }
 
+  /** kmalloc objects ever live at once (the id table's high-water mark). */
+  get tableSize(): number {
+    return this.nextId;
+  }
+
   pfnOf(id: number): number {
     return this.objPfn[id]!;
   }

@@ -1,7 +1,8 @@
 import { DmaDir } from '../kernel/dma.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { PAGE_SIZE } from '../kernel/page.js';
-import { cpuReadLinear, kfree_skb, skb_clone, skb_gro_receive, skb_pull, skb_unshare, type SkBuff } from '../kernel/skbuff.js';
+import { HeadOrigin } from '../kernel/slab.js';
+import { __alloc_skb, cpuReadLinear, kfree_skb, skb_put, skb_reserve, skb_clone, skb_gro_receive, skb_pull, skb_unshare, type SkBuff } from '../kernel/skbuff.js';
 import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
 import { EDSA_TAG_LEN, type Mvneta, type RxSink } from '../driver/mvneta.js';
 import { PacketTap } from './packet.js';
@@ -12,6 +13,9 @@ import type { UdpSocket } from './udp.js';
 const MAX_GRO_SKBS = 8;
 const IP_HDR = 20;
 const UDP_HDR = 8;
+/** Ethernet + IPv4 with router alert + IGMPv3 report with one record, padded to 60; and its allocation. */
+const IGMP_FRAME_LEN = 60;
+const IGMP_ALLOC = 256;
 /** The redirect target is a second device with its own DMA mappings. */
 const REDIRECT_DEV = 1;
 
@@ -104,6 +108,19 @@ export class Stack implements RxSink {
     }
     if (this.gro.length >= MAX_GRO_SKBS) this.netif_receive_skb(this.gro.shift()!);
     this.gro.push(skb);
+    k.leave();
+  }
+
+  /** igmp_send_report (IGMPv3, one group record): a kmalloc'ed skb through the driver's TX ring. */
+  igmpReport(): void {
+    const k = this.k;
+    k.enter('igmpv3_send_report');
+    const skb = __alloc_skb(k, IGMP_ALLOC, HeadOrigin.tx, 'alloc_skb');
+    if (skb) {
+      skb_reserve(skb, IGMP_ALLOC - IGMP_FRAME_LEN);
+      skb_put(skb, IGMP_FRAME_LEN);
+      this.nic.xmit(skb);
+    }
     k.leave();
   }
 

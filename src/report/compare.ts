@@ -78,5 +78,18 @@ export function renderCompare(scenario: string, cells: readonly CompareCell[], o
   });
   const head = [c.bold(scenario), ...cells.map((cell) => c.bold(cell.branch))];
   const aligns = ['left' as const, ...cells.map((cell) => ('skipped' in cell ? ('left' as const) : ('right' as const)))];
-  return borderless(head, aligns, out, '') + '\n';
+  return borderless(head, aligns, out, '') + '\n' + findingLines(reports, o);
+}
+
+/** Each branch's findings with the first occurrence's object and kernel call path. */
+function findingLines(reports: readonly Report[], o: ColorOpt): string {
+  const c = painter(o);
+  const lines: string[] = [];
+  for (const r of reports) {
+    for (const f of [...r.violations, ...r.leaks]) {
+      lines.push(`  ${c.bold(r.branch)}: ${c.red(f.kind)} x${f.count}: ${f.first.object}`);
+      lines.push(`      ${f.first.path.join(' → ')}`);
+    }
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

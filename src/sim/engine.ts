@@ -30,6 +30,9 @@ const EV_DELACK = 4;
 const EV_OWN_END = 5;
 const EV_ACK = 6;
 const EV_INTERVAL = 7;
+const EV_IGMP = 8;
+/** IGMPv3 unsolicited report interval: the join's retransmission comes within 1 s. */
+const IGMP_REPORT_NS = 1_000_000_000;
 
 /** The frame a source puts on the wire next. */
 export interface FrameOut {
@@ -285,6 +288,20 @@ export class Engine implements TcpEnv {
     L.released = released;
   }
 
+  /** High-water marks of everything the run allocates; they must not grow with simulated time. */
+  footprint(): Record<string, number> {
+    const k = this.k;
+    return {
+      eventQueue: this.q.capacity,
+      dmaTable: k.dma.tableSize,
+      slabTable: k.slab.tableSize,
+      skbCache: k.skbCache.length,
+      shCache: k.shCache.length,
+      liveSkbs: k.skbs.count,
+      buddyFree: k.buddy.freePages,
+    };
+  }
+
   /** Runs the traffic, then the end of a test run: queues drain, sockets close. */
   run(): EngineResult {
     const k = this.k;
@@ -293,6 +310,12 @@ export class Engine implements TcpEnv {
     const D = this.cfg.durationNs;
     if (this.cfg.host.reader === 'slow') this.q.push(this.rng.below(SLOW_READ_NS), EV_READ_SLOW, 0);
     for (let t = INTERVAL_NS; t < D; t += INTERVAL_NS) this.q.push(t, EV_INTERVAL, 0);
+    // Joining a group sends a report at once and one more (robustness 2) at a random time within 1 s.
+    this.cfg.flows.forEach((f, i) => {
+      if (f.kind !== 'udp' || !f.multicast || (this.udp[i]?.length ?? 0) === 0) return;
+      this.stack.igmpReport();
+      this.q.push(this.rng.below(IGMP_REPORT_NS), EV_IGMP, i);
+    });
     this.scheduleWire();
     const ev = this.ev;
     const q = this.q;
@@ -354,6 +377,11 @@ export class Engine implements TcpEnv {
           this.scheduleWire();
           break;
         }
+        case EV_IGMP:
+          k.now = ev.t;
+          k.resetPath();
+          this.stack.igmpReport();
+          break;
         case EV_INTERVAL:
           checkInvariants(k);
           this.snapshotInterval(ev.t);

@@ -14,6 +14,10 @@ export class EventQueue {
     return this.n;
   }
 
+  get capacity(): number {
+    return this.time.length;
+  }
+
   push(t: number, kind: number, arg: number): void {
     if (this.n === this.time.length) this.grow();
     let i = this.n++;
