@@ -85,8 +85,9 @@ export class Mvneta {
   private readonly doneSeq: Float64Array;
   private readonly donePayload: Int32Array;
   /** TX ring: skbs and XDP frames waiting for TX completion. */
-  private readonly txq: (SkBuff | XdpFrame)[] = [];
+  private readonly txq: (SkBuff | XdpFrame | null)[] = [];
   private readonly txDma: number[] = [];
+  private txCount = 0;
   /** Next descriptor the hardware fills, the driver processes, and the refill walk starts at. */
   private hwNext = 0;
   private swNext = 0;
@@ -450,30 +451,33 @@ export class Mvneta {
     const sh = skb.sh;
     const off = (sh.headOff + skb.data) % PAGE_SIZE;
     const a = k.dma.dma_map_page(sh.headPfn, off, skb_headlen(skb), DmaDir.to_device, 0);
-    this.txq.push(skb);
-    this.txDma.push(a);
+    this.txq[this.txCount] = skb;
+    this.txDma[this.txCount++] = a;
     k.leave();
   }
 
   /** XDP_TX: the frame goes out on the RX page's own mapping (no new map). */
   xmitXdp(f: XdpFrame): void {
-    this.txq.push(f);
-    this.txDma.push(-1);
+    this.txq[this.txCount] = f;
+    this.txDma[this.txCount++] = -1;
   }
 
   get txPending(): number {
-    return this.txq.length;
+    return this.txCount;
   }
 
   /** mvneta_txq_done: unmap skbs and dev_kfree_skb_any; XDP_TX frames go back with xdp_return_frame_rx_napi. */
   txDone(): void {
     const k = this.k;
-    if (this.txq.length === 0) return;
+    if (this.txCount === 0) return;
     const wasNapi = k.inNapi;
     k.inNapi = true;
     k.enter('mvneta_txq_done');
-    for (let i = 0; i < this.txq.length; i++) {
+    const n = this.txCount;
+    this.txCount = 0;
+    for (let i = 0; i < n; i++) {
       const o = this.txq[i]!;
+      this.txq[i] = null;
       if (o instanceof SkBuffClass) {
         k.dma.dma_unmap_page(this.txDma[i]!, skb_headlen(o), DmaDir.to_device, 0);
         k.enter('dev_kfree_skb_any');
@@ -483,8 +487,6 @@ export class Mvneta {
         xdp_return_frame(k, o, true);
       }
     }
-    this.txq.length = 0;
-    this.txDma.length = 0;
     k.leave();
     k.inNapi = wasNapi;
   }

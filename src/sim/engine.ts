@@ -34,6 +34,36 @@ const EV_IGMP = 8;
 /** IGMPv3 unsolicited report interval: the join's retransmission comes within 1 s. */
 const IGMP_REPORT_NS = 1_000_000_000;
 
+/** A FIFO of (ack, window) pairs that reuses its storage. */
+class AckRing {
+  private buf = new Float64Array(64);
+  private head = 0;
+  private n = 0;
+  ack = 0;
+  wnd = 0;
+
+  push(ack: number, wnd: number): void {
+    if (this.n * 2 === this.buf.length) {
+      const b = new Float64Array(this.buf.length * 2);
+      for (let i = 0; i < this.n * 2; i++) b[i] = this.buf[(this.head + i) % this.buf.length]!;
+      this.buf = b;
+      this.head = 0;
+    }
+    const at = (this.head + this.n * 2) % this.buf.length;
+    this.buf[at] = ack;
+    this.buf[at + 1] = wnd;
+    this.n++;
+  }
+
+  /** Takes the oldest pair into `ack` and `wnd`. */
+  shift(): void {
+    this.ack = this.buf[this.head]!;
+    this.wnd = this.buf[this.head + 1]!;
+    this.head = (this.head + 2) % this.buf.length;
+    this.n--;
+  }
+}
+
 /** The frame a source puts on the wire next. */
 export interface FrameOut {
   len: number;
@@ -98,9 +128,8 @@ export class Engine implements TcpEnv {
   private readonly tag: number;
   private readonly udp: UdpSocket[][] = [];
   private readonly tcp: (TcpReceiver | undefined)[] = [];
-  /** ACKs in flight to each sender (ack, window pairs) and the next one to deliver. */
-  private readonly acks: number[][] = [];
-  private readonly ackHead: number[] = [];
+  /** ACKs in flight to each sender, as (ack, window) pairs in arrival order. */
+  private readonly acks: AckRing[] = [];
   /** Delayed-ACK deadline per flow, and the time of the one timer event queued for it. */
   private readonly delackAt: number[] = [];
   private readonly delackQueued: number[] = [];
@@ -133,8 +162,7 @@ export class Engine implements TcpEnv {
         sink = { kind: 'tcp', rx };
       }
       this.stack.flows.push(sink);
-      this.acks[i] = [];
-      this.ackHead[i] = 0;
+      this.acks[i] = new AckRing();
       this.delackAt[i] = Infinity;
       this.delackQueued[i] = Infinity;
     });
@@ -365,15 +393,8 @@ export class Engine implements TcpEnv {
           break;
         case EV_ACK: {
           const a = this.acks[ev.arg]!;
-          let h = this.ackHead[ev.arg]!;
-          const ack = a[h++]!;
-          const wnd = a[h++]!;
-          if (h === a.length) {
-            a.length = 0;
-            h = 0;
-          }
-          this.ackHead[ev.arg] = h;
-          this.byFlow[ev.arg]?.onAck(ack, wnd);
+          a.shift();
+          this.byFlow[ev.arg]?.onAck(a.ack, a.wnd);
           this.scheduleWire();
           break;
         }
