@@ -56,8 +56,8 @@ export class TcpReceiver implements RmemOwner {
   owned = false;
   private synced = false;
   /** Pipes and mappings of the previous read, released at the next one. */
-  private pipes: Pipe[] = [];
-  private vmas: Vma[] = [];
+  private readonly pipes: Pipe[] = [];
+  private readonly vmas: Vma[] = [];
   bytesRead = 0;
 
   constructor(
@@ -220,10 +220,7 @@ export class TcpReceiver implements RmemOwner {
   /** recvmsg calls of readSize until the queue is empty; returns bytes read. The socket is owned meanwhile. */
   read(): number {
     const k = this.k;
-    for (const p of this.pipes) pipe_release(k, p);
-    for (const v of this.vmas) munmap(k, v);
-    this.pipes = [];
-    this.vmas = [];
+    this.releaseUserRefs();
     let total = 0;
     while (this.queue.head) {
       k.enter(this.readMode === 'copy' ? 'tcp_recvmsg' : this.readMode === 'splice' ? 'tcp_splice_read' : 'tcp_zerocopy_receive');
@@ -261,6 +258,18 @@ export class TcpReceiver implements RmemOwner {
     return total;
   }
 
+  /** The previous read's pipes are drained and its mappings unmapped. */
+  private releaseUserRefs(): void {
+    if (this.pipes.length > 0) {
+      for (const p of this.pipes) pipe_release(this.k, p);
+      this.pipes.length = 0;
+    }
+    if (this.vmas.length > 0) {
+      for (const v of this.vmas) munmap(this.k, v);
+      this.vmas.length = 0;
+    }
+  }
+
   /** release_sock: the backlog runs through the receive path. */
   releaseSock(): void {
     const k = this.k;
@@ -274,10 +283,7 @@ export class TcpReceiver implements RmemOwner {
   close(): void {
     const k = this.k;
     this.releaseSock();
-    for (const p of this.pipes) pipe_release(k, p);
-    for (const v of this.vmas) munmap(k, v);
-    this.pipes = [];
-    this.vmas = [];
+    this.releaseUserRefs();
     k.enter('tcp_close');
     for (let s = this.queue.shift(); s; s = this.queue.shift()) __kfree_skb(k, s);
     for (const s of this.ofo) __kfree_skb(k, s);
