@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +22,29 @@ export interface Io {
   clock?: () => number;
 }
 
+let pipesGuarded = false;
+
+/** A reader that went away (`pp-sim ... | head`) ends the run quietly instead of with an EPIPE stack. */
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    });
+  }
+}
+
 export const processIo: Io = {
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
+  stdout: (s) => {
+    guardPipes();
+    process.stdout.write(s);
+  },
+  stderr: (s) => {
+    guardPipes();
+    process.stderr.write(s);
+  },
   isTTY: process.stdout.isTTY,
   env: process.env,
   stderrIsTTY: process.stderr.isTTY,
@@ -51,12 +71,19 @@ export function writeOutput(io: Io, file: string, text: string): void {
     io.stdout(text);
     return;
   }
+  const tmp = `${file}.tmp-${String(process.pid)}`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}`;
     writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch (e) {
-    throw new InputError(`cannot write: ${(e as Error).message}`, { file });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing was written
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a parent is not a directory' : (e as Error).message;
+    throw new InputError(`cannot write: ${why}`, { file });
   }
 }

@@ -6,6 +6,7 @@ import { compareCommand, type CompareOptions } from './commands/compare.js';
 import { explainCommand } from './commands/explain.js';
 import { listCommand } from './commands/list.js';
 import { mergeCommand, type MergeOptions } from './commands/merge.js';
+import { replayCommand, type ReplayCliOptions } from './commands/replay.js';
 import { runCommand, type RunCliOptions } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { processIo, VERSION, type Io } from './context.js';
@@ -21,6 +22,7 @@ function common(cmd: Command): Command {
     .option('--duration <time>', 'simulated time of traffic, e.g. 500ms, 30s')
     .option('--json <file>', 'write the JSON report (- for stdout)')
     .option('--junit <file>', 'write a JUnit XML file')
+    .option('--pcap-out <file>', 'write the frames the NIC received as pcapng (run, replay)')
     .option('--quiet', 'only the closing line')
     .option('--no-color', 'no colour')
     .option('--no-progress', 'no progress indicator')
@@ -39,6 +41,14 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
   common(program.command('run <scenario>').description('run one scenario: a built-in name (multicast) or a YAML file')).action(
     (scenario: string, o: RunCliOptions) => { setCode(runCommand(io, scenario, o)); },
   );
+  common(program.command('replay <capture>').description('replay a pcap/pcapng capture through the board (frames it did not send enter its NIC)'))
+    .option('--to <ip>', "the board's address (ip or ip:port); default: of the two busiest addresses, the one that sent fewer frames")
+    .option('--timing <t>', 'recorded (default: each frame at its recorded time) | line (back to back at line rate)')
+    .option('--udp-sockets <n>', 'sockets joined to each multicast group (default 1)')
+    .option('--taps <n>', 'AF_PACKET taps on eth0 (default 0)')
+    .option('--reader <r>', 'fast | slow | stalled (default fast)')
+    .option('--mtu <n>', 'nic.mtu (default 1500; jumbo frames need a matching MTU)')
+    .action((capture: string, o: ReplayCliOptions) => { setCode(replayCommand(io, capture, o)); });
   program
     .command('compare <branch...>')
     .description('same traffic, same seed, branches side by side (default: the test notes\' workloads)')
@@ -55,8 +65,21 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .action((branches: string[], o: CompareOptions) => {
       setCode(compareCommand(io, branches, o));
     });
-  common(program.command('ci [paths...]').description('run every scenario (default: the built-in ones) with its expect block; CI output formats'))
-    .option('--shard <i/N>', 'run the i-th of N slices of the cases (1-based)')
+  program
+    .command('ci [paths...]')
+    .description('run every scenario (default: the built-in ones) with its expect block; CI output formats')
+    .option('--branch <name>', 'run every scenario under this branch (or branch file); expectations stay the files\'')
+    .option('--set <knob=value>', 'knob or platform fact override, repeatable', collect)
+    .option('--platform <name>', 'espressobin | arm32-lpae')
+    .option('--seed <n>', 'seed for every scenario')
+    .option('--duration <time>', 'simulated time of traffic for every scenario, e.g. 200ms')
+    .option('--shard <i/N>', 'run the i-th of N slices of the cases (1-based; combine with pp-sim merge)')
+    .option('--json <file>', 'write pp-sim/ci@1 JSON: summary and reports (- for stdout)')
+    .option('--junit <file>', 'write a JUnit XML file (one testcase per scenario and branch)')
+    .option('--quiet', 'only the closing line')
+    .option('--no-color', 'no colour')
+    .option('--no-progress', 'no progress indicator')
+    .option('--debug', 'stack traces for internal errors')
     .action((paths: string[], o: CiCliOptions) => { setCode(ciCommand(io, paths, o)); });
   program
     .command('merge <file...>')
@@ -113,7 +136,7 @@ export function main(argv: readonly string[], io: Io = processIo): number {
     const err = e instanceof Error ? e : new Error(String(e));
     const first = err.message.split('\n')[0] ?? '';
     io.stderr(`pp-sim: internal error: ${first}\n`);
-    io.stderr(debug ? `${err.stack ?? ''}\n` : `This is a bug in pp-sim ${VERSION}: please report it with the command line and scenario file (re-run with --debug for the stack).\n`);
+    io.stderr(debug ? `${err.stack ?? ''}\n` : `This is a bug in pp-sim ${VERSION}: please open an issue in the pp-sim repository with the command line and the scenario file (--debug prints the stack).\n`);
     return 3;
   }
 }

@@ -150,3 +150,27 @@ export function iperf2UdpPayload(len: number, seq: number, tsNs: bigint): Uint8A
   out.set(hdr.subarray(0, Math.min(12, len)));
   return out;
 }
+
+/**
+ * Recomputes the UDP/TCP checksum of an IPv4 frame whose payload was cut by the capture's snaplen
+ * and padded back with zeros. Leaves frames alone whose headers are not all there.
+ */
+export function refreshL4Checksum(frame: Uint8Array, l3: number): void {
+  const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < l3 + 20 || (frame[l3] ?? 0) >>> 4 !== 4) return;
+  const ihl = ((frame[l3] ?? 0) & 15) * 4;
+  const total = dv.getUint16(l3 + 2);
+  const proto = frame[l3 + 9] ?? 0;
+  const l4 = l3 + ihl;
+  const l4Len = total - ihl;
+  if ((dv.getUint16(l3 + 6) & 0x3fff) !== 0 || l4Len <= 0 || l4 + l4Len > frame.length) return;
+  const ps = pseudoSum(dv.getUint32(l3 + 12), dv.getUint32(l3 + 16), proto, l4Len);
+  if (proto === 17 && l4Len >= 8 && dv.getUint16(l4 + 6) !== 0) {
+    dv.setUint16(l4 + 6, 0);
+    const c = ~sum16(frame, l4, l4 + l4Len, ps) & 0xffff;
+    dv.setUint16(l4 + 6, c === 0 ? 0xffff : c);
+  } else if (proto === 6 && l4Len >= 20) {
+    dv.setUint16(l4 + 16, 0);
+    dv.setUint16(l4 + 16, ~sum16(frame, l4, l4 + l4Len, ps) & 0xffff);
+  }
+}

@@ -174,7 +174,7 @@ function firstLine(e: unknown): string {
 }
 
 /** "; did you mean 'x'?" when a candidate is within edit distance 2 (1 for words under 6 letters). */
-function didYouMean(word: unknown, candidates: readonly string[]): string {
+export function didYouMean(word: unknown, candidates: readonly string[]): string {
   if (typeof word !== 'string' || word === '') return '';
   let best: string | undefined;
   let bestD = 3;

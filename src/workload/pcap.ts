@@ -18,6 +18,8 @@ export interface CaptureRecord {
 
 export interface CaptureReader {
   format: 'pcap' | 'pcapng';
+  /** pcapng: the current section header's comment (opt_comment), if any. */
+  readonly sectionComment?: string | undefined;
   next(): CaptureRecord | undefined;
   close(): void;
 }
@@ -239,6 +241,7 @@ function openPcap(s: Source, fail: (msg: string) => never, remaining: () => numb
 function openPcapng(s: Source, fail: (msg: string) => never, remaining: () => number): CaptureReader {
   let le = true;
   let ifaces: Iface[] = [];
+  let shbComment: string | undefined;
   let index = 0;
   let lastTs = 0n;
   let done = false;
@@ -257,6 +260,10 @@ function openPcapng(s: Source, fail: (msg: string) => never, remaining: () => nu
     const major = s.u16(12, le);
     if (major !== 1) fail(`unsupported pcapng version ${major}.${s.u16(14, le)} at byte offset ${at + 12}`);
     ifaces = [];
+    shbComment = undefined;
+    options(at, 24, len - 4, (code, rel, olen) => {
+      if (code === 1) shbComment = comment(rel, olen);
+    });
     s.skip(len);
   };
 
@@ -375,5 +382,12 @@ function openPcapng(s: Source, fail: (msg: string) => never, remaining: () => nu
   };
 
   readShb();
-  return { format: 'pcapng', next, close: () => { done = true; s.close(); } };
+  return {
+    format: 'pcapng',
+    get sectionComment() {
+      return shbComment;
+    },
+    next,
+    close: () => { done = true; s.close(); },
+  };
 }

@@ -46,8 +46,13 @@ export function parseShard(s: string | undefined): { index: number; total: numbe
   const m = /^(\d+)\/(\d+)$/.exec(s);
   const index = Number(m?.[1]);
   const total = Number(m?.[2]);
-  if (!m || total < 1 || index < 1 || index > total) throw new InputError(`--shard takes i/N with 1 <= i <= N (e.g. 2/4), got '${s}'`, { file: '--shard' });
+  if (!m || total < 1 || index < 1 || index > total) throw new InputError(`takes i/N with 1 <= i <= N (e.g. 2/4), got '${s}'`, { file: '--shard' });
   return { index, total };
+}
+
+/** At most one machine format may own stdout. */
+export function checkStdout(o: { json?: string; junit?: string }): void {
+  if (o.json === '-' && o.junit === '-') throw new InputError('--json - and --junit - both want stdout; write one of them to a file', { file: '--junit' });
 }
 
 /** Path as shown in reports: relative to the working directory when inside it. */
@@ -94,28 +99,32 @@ function plan(files: readonly string[], o: CiCliOptions): PlannedCase[] {
   const cfg = { set: o.set ?? [], ...(o.branch !== undefined ? { branch: o.branch } : {}), ...(o.platform !== undefined ? { platform: o.platform } : {}) };
   return files.map((file) => {
     const scenario = parseScenario(readText(file), file);
-    if (scenario.traffic) buildTraffic(scenario);
     const branchName = name ?? scenario.branch ?? DEFAULT_BRANCH;
     const branch = findBranch(branches, branchName, name !== undefined ? { file: '--branch' } : scenario.keyLoc.branch).name;
+    let planned: PlannedCase;
     try {
       const config = configFor(scenario, cfg);
       checkScenarioSupport(scenario, config);
-      return { file, branch, scenario, config };
+      planned = { file, branch, scenario, config };
     } catch (e) {
-      if (e instanceof UnsupportedError && overridden) return { file, branch, scenario, skipped: e.message };
-      throw e;
+      if (!(e instanceof UnsupportedError && overridden)) throw e;
+      planned = { file, branch, scenario, skipped: e.message };
     }
+    // flows that do not fit the NIC, unreadable captures: input errors before anything runs
+    if (scenario.traffic) buildTraffic(scenario, planned.config?.facts);
+    return planned;
   });
 }
 
 /** The command that reruns one case by itself. */
 function reproCommand(c: JunitCase, o: CiCliOptions): string {
   const q = (s: string): string => (/^[A-Za-z0-9_./=@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const args = ['pp-sim', 'run', q(c.file), '--branch', q(c.branch)];
+  const args = ['pp-sim', 'run', q(c.file), '--branch', q(o.branch ?? c.branch)];
   if (o.platform !== undefined) args.push('--platform', q(o.platform));
   for (const s of o.set ?? []) args.push('--set', q(s));
   if (o.seed !== undefined) args.push('--seed', q(o.seed));
-  if (o.duration !== undefined) args.push('--duration', q(o.duration));
+  // step scenarios have no duration
+  if (o.duration !== undefined && c.report?.sim.duration_ns !== 0) args.push('--duration', q(o.duration));
   return args.join(' ');
 }
 
@@ -171,6 +180,7 @@ export function emitCiResults(io: Io, cases: readonly JunitCase[], o: CiOutputOp
 
 /** pp-sim ci [dir|files...]: every scenario with its expect block; exit 1 on a failed case, 2 on invalid input. */
 export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
+  checkStdout(o);
   const shard = parseShard(o.shard);
   const seedArg = parseSeed(o.seed);
   const durationArg = parseDuration(o.duration);
@@ -205,7 +215,7 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
         durationNs: durationArg ?? p.scenario.durationNs,
         toolVersion: VERSION,
         onProgress: (t, total) => { progress.update(label, (k + t / total) / selected.length); },
-      });
+      }, { durationExplicit: durationArg !== undefined || p.scenario.keyLoc.duration !== undefined });
       cases.push({ ...base, report, timeS: (clock() - t0) / 1000 });
     } catch (e) {
       // Steps can be valid on the file's branch and not on another (an skb a refused coalesce keeps).
@@ -217,6 +227,10 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
     }
   });
   progress.done();
+  const first = cases[0];
+  if (first?.skipped !== undefined && cases.every((c) => c.skipped !== undefined)) {
+    io.stderr(`pp-sim: note: all ${String(cases.length)} cases were skipped (first: ${first.skipped})\n`);
+  }
   return emitCiResults(io, cases, {
     ...(o.json !== undefined ? { json: o.json } : {}),
     ...(o.junit !== undefined ? { junit: o.junit } : {}),

@@ -4,7 +4,7 @@ import { byCodeUnit, ciCaseId } from '../../report/json.js';
 import type { JunitCase } from '../../report/junit.js';
 import type { Io } from '../context.js';
 import { readText } from '../load.js';
-import { emitCiResults } from './ci.js';
+import { checkStdout, emitCiResults } from './ci.js';
 
 export interface MergeOptions {
   json?: string;
@@ -37,14 +37,14 @@ function readShard(file: string): ShardFile {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new InputError(`not JSON: ${(e as Error).message}`, { file });
+    throw new InputError(`not JSON (${(e as Error).message.replace(/\s+/g, ' ')})`, { file });
   }
   const bad = (what: string): InputError => new InputError(`not a pp-sim ci JSON file (${what}); write one with pp-sim ci --json <file>`, { file });
   if (!isRecord(data) || data.schema !== 'pp-sim/ci@1') throw bad(`schema is ${isRecord(data) ? JSON.stringify(data.schema) : 'missing'}, want "pp-sim/ci@1"`);
   const summary = data.summary;
   const reports = data.reports;
   if (!isRecord(summary) || !Array.isArray(summary.cases) || !Array.isArray(reports)) throw bad('no summary.cases or reports');
-  const queue = [...reports];
+  const queue: unknown[] = [...(reports as unknown[])];
   const cases = summary.cases.map((c: unknown, i): JunitCase => {
     if (!isRecord(c) || typeof c.scenario !== 'string' || typeof c.branch !== 'string' || typeof c.file !== 'string') throw bad(`summary.cases[${String(i)}] is malformed`);
     const base = { scenario: c.scenario, branch: c.branch, file: c.file };
@@ -63,6 +63,7 @@ function readShard(file: string): ShardFile {
 
 /** pp-sim merge <shard.json...>: one result from the shards of a ci run; every case must have run exactly once. */
 export function mergeCommand(io: Io, files: string[], o: MergeOptions): number {
+  checkStdout(o);
   const shards = files.map(readShard);
   const seen = new Map<string, string>();
   const cases: JunitCase[] = [];

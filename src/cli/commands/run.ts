@@ -20,11 +20,13 @@ export interface RunCliOptions {
   quiet?: boolean;
   color?: boolean;
   progress?: boolean;
+  /** Write the frames the NIC received as pcapng. */
+  pcapOut?: string;
 }
 
 export function parseSeed(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
-  if (!/^\d+$/.test(s) || Number(s) > 0xffffffff) throw new InputError(`--seed takes an integer 0..4294967295, got '${s}'`, { file: '--seed' });
+  if (!/^\d+$/.test(s) || Number(s) > 0xffffffff) throw new InputError(`takes an integer 0..4294967295, got '${s}'`, { file: '--seed' });
   return Number(s);
 }
 
@@ -42,7 +44,8 @@ export function runCommand(io: Io, arg: string, o: RunCliOptions): number {
   const scenario = loadScenario(arg);
   const config = configFor(scenario, o);
   const seed = parseSeed(o.seed) ?? scenario.seed;
-  const durationNs = parseDuration(o.duration) ?? scenario.durationNs;
+  const durationArg = parseDuration(o.duration);
+  const durationNs = durationArg ?? scenario.durationNs;
   const progress = new Progress(io, o);
   const label = `run ${scenario.name} [${config.branch}]`;
   let report: Report;
@@ -50,6 +53,11 @@ export function runCommand(io: Io, arg: string, o: RunCliOptions): number {
     report = runScenario({
       scenario, config, seed, durationNs, toolVersion: VERSION,
       onProgress: (t, total) => { progress.update(`${label} ${formatNs(t)}/${formatNs(total)}`, t / total); },
+    }, {
+      // pcap flows: without a duration the replay lasts as long as its capture.
+      durationExplicit: durationArg !== undefined || scenario.keyLoc.duration !== undefined,
+      ...(o.pcapOut !== undefined ? { pcapOut: o.pcapOut } : {}),
+      note: (l, kind) => { if (kind === 'choice' || !o.quiet) io.stderr(`pp-sim: ${l}\n`); },
     });
   } finally {
     progress.done();
