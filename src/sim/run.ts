@@ -1,9 +1,9 @@
-import { Kernel } from '../kernel/kernel.js';
+import { Kernel, type Counters } from '../kernel/kernel.js';
 import { geometryOf, MVNETA_MH_SIZE, ETH_FCS_LEN, EDSA_TAG_LEN } from '../driver/mvneta.js';
 import { UnsupportedError, type ResolvedConfig } from './config.js';
 import { buildReport, snapshotCounters } from './build-report.js';
 import { judgeLeaks } from './leaks.js';
-import type { Report } from './report.js';
+import type { IntervalLine, Report } from './report.js';
 import type { Scenario } from './scenario.js';
 import { StepRunner } from './steps.js';
 import { InputError } from '../kernel/errors.js';
@@ -53,17 +53,13 @@ export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[]):
   k.resetPath();
   k.inNapi = false;
   engine.nic.ifdown();
-  judgeLeaks(k, { nameOf: () => undefined, tNs: k.now });
-  return buildReport({
-    scenario: s,
-    config,
-    seed: o.seed,
-    toolVersion: o.toolVersion,
-    kernel: k,
-    counters,
-    sim: { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes },
-    intervals: r.intervals,
-  });
+  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.intervals);
+}
+
+/** After teardown: leaks are judged and the report is built from the counters taken before it. */
+function finish(o: RunOptions, k: Kernel, counters: Counters, sim: Report['sim'], nameOf: (x: object) => string | undefined, intervals?: IntervalLine[]): Report {
+  judgeLeaks(k, { nameOf, tNs: k.now });
+  return buildReport({ scenario: o.scenario, config: o.config, seed: o.seed, toolVersion: o.toolVersion, kernel: k, counters, sim, ...(intervals ? { intervals } : {}) });
 }
 
 /** Runs a step scenario under a resolved branch and returns its report. */
@@ -76,18 +72,9 @@ export function runSteps(o: RunOptions): Report {
   runner.ifup();
   const steps = s.steps;
   const last = steps.length > 0 && steps[steps.length - 1]!.op === 'teardown' ? steps.length - 1 : steps.length;
-  for (let i = 0; i < last; i++) runner.run(steps[i]!, i + 1);
+  for (let i = 0; i < last; i++) runner.run(steps[i]!);
   const counters = snapshotCounters(k);
   runner.teardown();
-  judgeLeaks(k, { nameOf: (x) => runner.nameOf(x), tNs: k.now });
-  return buildReport({
-    scenario: s,
-    config,
-    seed: o.seed,
-    toolVersion: o.toolVersion,
-    kernel: k,
-    counters,
-    sim: { duration_ns: 0, frames: runner.frames, bytes: runner.bytes },
-  });
+  return finish(o, k, counters, { duration_ns: 0, frames: runner.frames, bytes: runner.bytes }, (x) => runner.nameOf(x));
 }
 

@@ -94,10 +94,10 @@ export class StepRunner {
     this.nic.ifdown();
   }
 
-  run(step: Step, index: number): void {
+  /** Runs one step; a step scenario has no clock, so findings carry t_ns 0 and the frame they concern. */
+  run(step: Step): void {
     const k = this.k;
     k.resetPath();
-    k.now = index;
     k.inNapi = step.op === 'rx' || step.op === 'napi_poll' || step.op === 'xdp_return_frame';
     switch (step.op) {
       case 'rx': {
