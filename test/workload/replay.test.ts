@@ -364,3 +364,9 @@ test('snaplen-cut frames replay at their wire length; the export pads them back 
     assert.deepEqual(r.data, frames[i], 'zero payload regenerated, UDP checksum as the original');
   });
 });
+
+test('a capture named by a relative path replays the same as by its absolute path', () => {
+  const abs = report(['replay', join(PCAPS, 'tcpdump__IGMP_V2.pcap'), '--to', '192.168.1.2']).rep;
+  const rel = report(['replay', join('..', 'shared', 'pcaps', 'tcpdump__IGMP_V2.pcap'), '--to', '192.168.1.2']).rep;
+  assert.deepEqual(rel.counters, abs.counters);
+});

@@ -1,4 +1,4 @@
-import { basename, extname } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { InputError } from '../../kernel/errors.js';
 import { closingLine, formatNs, renderRun } from '../../report/human.js';
 import { renderReportJson } from '../../report/json.js';
@@ -87,7 +87,8 @@ export function replayScenario(capture: string, o: ReplayCliOptions, note: (line
     durationNs: 0,
     nic: { mtu, rxRing: 512 },
     xdp: 'none',
-    traffic: [{ kind: 'pcap', file: capture, to: o.to, timing, loc: { file: '--to' } }],
+    // The flow's path is resolved against the scenario file's folder: give it absolute.
+    traffic: [{ kind: 'pcap', file: resolve(capture), to: o.to, timing, loc: { file: '--to' } }],
     host,
     steps: undefined,
     expect: undefined,
