@@ -1,5 +1,4 @@
 // Synthesis of Ethernet/IPv4/UDP|TCP frames (no FCS) with valid checksums, for pcapng export.
-import { ipv4ToU32 } from '../workload/decode.js';
 
 /** "aa:bb:cc:dd:ee:ff" (or '-' separated) or 6 raw bytes. */
 export type Mac = string | Uint8Array;
@@ -173,4 +172,17 @@ export function refreshL4Checksum(frame: Uint8Array, l3: number): void {
     dv.setUint16(l4 + 16, 0);
     dv.setUint16(l4 + 16, ~sum16(frame, l4, l4 + l4Len, ps) & 0xffff);
   }
+}
+
+/** Parses a dotted quad; throws RangeError on anything else. */
+export function ipv4ToU32(s: string): number {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) throw new RangeError(`not an IPv4 address: ${s}`);
+  let v = 0;
+  for (let i = 1; i <= 4; i++) {
+    const o = Number(m[i]);
+    if (o > 255) throw new RangeError(`not an IPv4 address: ${s}`);
+    v = v * 256 + o;
+  }
+  return v >>> 0;
 }

@@ -3,6 +3,8 @@
 // fields decoded so far are returned. Sizes come from the length fields, not from the
 // captured byte count, so snaplen-cut frames still report their real sizes.
 
+export { ipv4ToU32 } from '../report/frames.js';
+
 export interface VlanTag {
   tpid: number;
   pcp: number;
@@ -110,18 +112,6 @@ export function u32ToIpv4(a: number): string {
   return `${(a >>> 24) & 255}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 }
 
-/** Parses a dotted quad; throws RangeError on anything else. */
-export function ipv4ToU32(s: string): number {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) throw new RangeError(`not an IPv4 address: ${s}`);
-  let v = 0;
-  for (let i = 1; i <= 4; i++) {
-    const o = Number(m[i]);
-    if (o > 255) throw new RangeError(`not an IPv4 address: ${s}`);
-    v = v * 256 + o;
-  }
-  return v >>> 0;
-}
 
 export function isMulticastIPv4(addr: number): boolean {
   return (addr >>> 28) === 0xe;
