@@ -1,5 +1,12 @@
 import { LEAKS, VIOLATIONS, type LeakKind, type ViolationKind } from './names.js';
 
+/** Thrown by a tracing re-run once every wanted kind's first occurrence has its call path. */
+export class TraceComplete extends Error {
+  constructor() {
+    super('trace complete');
+  }
+}
+
 export interface FirstOccurrence {
   t_ns: number;
   frame: number;
@@ -32,6 +39,11 @@ export class Findings {
     const e = this.leaks.get(kind);
     if (e) e.count += count;
     else this.leaks.set(kind, { count, first });
+  }
+
+  has(kinds: ReadonlySet<ViolationKind>): boolean {
+    for (const kind of kinds) if (!this.violations.has(kind)) return false;
+    return true;
   }
 
   violationCount(kind?: ViolationKind): number {

@@ -1,5 +1,5 @@
 import { COUNTER_NAMES, type CounterName, type ViolationKind } from './names.js';
-import { Findings } from './findings.js';
+import { Findings, TraceComplete } from './findings.js';
 import { InternalError } from './errors.js';
 import type { Knobs, PlatformFacts } from './knobs.js';
 import { DmaApi } from './dma.js';
@@ -75,13 +75,21 @@ export class Kernel {
 
   /** Enter a kernel function (for call paths of findings). */
   enter(fn: string): void {
+    if (!this.tracing) return;
     if (this.depth < this.stack.length) this.stack[this.depth] = fn;
     this.depth++;
   }
 
   leave(): void {
-    this.depth--;
+    if (this.tracing) this.depth--;
   }
+
+  /**
+   * Whether call paths are kept. A traffic run first goes without them; only if it found violations
+   * is it run again with paths on, until each kind's first occurrence is seen (sim/run.ts).
+   */
+  tracing = true;
+  traceUntil: ReadonlySet<ViolationKind> | undefined;
 
   /** Current call path, outermost first. */
   path(): readonly string[] {
@@ -97,6 +105,7 @@ export class Kernel {
     if (leaf !== undefined) this.enter(leaf);
     this.findings.violation(kind, this.now, this.frame, describe, this.stack, this.depth);
     if (leaf !== undefined) this.leave();
+    if (this.traceUntil?.has(kind) && this.findings.has(this.traceUntil)) throw new TraceComplete();
   }
 
   /** alloc_pages(order): a page (or compound head) with refcount 1, or -1 when out of memory. */

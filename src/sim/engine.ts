@@ -28,38 +28,50 @@ const EV_IRQ = 2;
 const EV_READ_SLOW = 3;
 const EV_DELACK = 4;
 const EV_OWN_END = 5;
-const EV_ACK = 6;
 const EV_INTERVAL = 7;
 const EV_IGMP = 8;
 /** IGMPv3 unsolicited report interval: the join's retransmission comes within 1 s. */
 const IGMP_REPORT_NS = 1_000_000_000;
 
-/** A FIFO of (ack, window) pairs that reuses its storage. */
+/**
+ * ACKs in flight to one sender: (arrival time, event sequence, ack, window) in FIFO order. They all
+ * take one RTT, so arrival times only grow and the queue stands outside the event heap.
+ */
 class AckRing {
   private buf = new Float64Array(64);
   private head = 0;
-  private n = 0;
+  n = 0;
   ack = 0;
   wnd = 0;
 
-  push(ack: number, wnd: number): void {
-    if (this.n * 2 === this.buf.length) {
+  push(t: number, seq: number, ack: number, wnd: number): void {
+    if (this.n * 4 === this.buf.length) {
       const b = new Float64Array(this.buf.length * 2);
-      for (let i = 0; i < this.n * 2; i++) b[i] = this.buf[(this.head + i) % this.buf.length]!;
+      for (let i = 0; i < this.n * 4; i++) b[i] = this.buf[(this.head + i) % this.buf.length]!;
       this.buf = b;
       this.head = 0;
     }
-    const at = (this.head + this.n * 2) % this.buf.length;
-    this.buf[at] = ack;
-    this.buf[at + 1] = wnd;
+    const at = (this.head + this.n * 4) % this.buf.length;
+    this.buf[at] = t;
+    this.buf[at + 1] = seq;
+    this.buf[at + 2] = ack;
+    this.buf[at + 3] = wnd;
     this.n++;
   }
 
-  /** Takes the oldest pair into `ack` and `wnd`. */
+  get t(): number {
+    return this.n > 0 ? this.buf[this.head]! : Infinity;
+  }
+
+  get seq(): number {
+    return this.buf[this.head + 1]!;
+  }
+
+  /** Takes the oldest entry into `ack` and `wnd`. */
   shift(): void {
-    this.ack = this.buf[this.head]!;
-    this.wnd = this.buf[this.head + 1]!;
-    this.head = (this.head + 2) % this.buf.length;
+    this.ack = this.buf[this.head + 2]!;
+    this.wnd = this.buf[this.head + 3]!;
+    this.head = (this.head + 4) % this.buf.length;
     this.n--;
   }
 }
@@ -176,8 +188,7 @@ export class Engine implements TcpEnv {
     this.nic.xmit(skb);
   }
   ackSent(flow: number, ack: number, window: number): void {
-    this.acks[flow]!.push(ack, window);
-    this.q.push(this.now_ + RTT_NS, EV_ACK, flow);
+    this.acks[flow]!.push(this.now_ + RTT_NS, this.q.takeSeq(), ack, window);
   }
   armDelack(flow: number, at: number): void {
     this.delackAt[flow] = at;
@@ -355,63 +366,95 @@ export class Engine implements TcpEnv {
         onProgress?.(Math.min(this.now_, D), D);
       }
       const qt = q.peekTime();
-      if (this.wireT < qt || (this.wireT === qt && this.wireT !== Infinity && this.wireSeq < q.peekSeq())) {
+      const wireFirst = this.wireT < qt || (this.wireT === qt && this.wireT !== Infinity && this.wireSeq < q.peekSeq());
+      if (wireFirst ? this.ackBefore(this.wireT, this.wireSeq) : this.ackBefore(qt, q.peekSeq())) {
+        this.ackArrived();
+      } else if (wireFirst) {
         this.now_ = this.wireT;
         this.wireT = Infinity;
         this.frameArrived();
-        continue;
-      }
-      if (!q.pop(ev)) break;
-      this.now_ = ev.t;
-      switch (ev.kind) {
-        case EV_IRQ:
-          if (ev.arg === this.irqGen && this.irqCount > 0) this.napi();
-          break;
-        case EV_READ_SLOW:
-          k.now = ev.t;
-          this.readAll();
-          if (!this.quiet()) this.q.push(ev.t + SLOW_READ_NS, EV_READ_SLOW, 0);
-          break;
-        case EV_DELACK: {
-          const f = ev.arg;
-          this.delackQueued[f] = Infinity;
-          const at = this.delackAt[f]!;
-          if (at > ev.t && at !== Infinity) {
-            this.delackQueued[f] = at;
-            this.q.push(at, EV_DELACK, f);
-          } else if (at === ev.t) {
-            k.now = ev.t;
-            k.resetPath();
-            this.tcp[f]?.delackFired();
-          }
-          break;
-        }
-        case EV_OWN_END:
-          k.now = ev.t;
-          k.resetPath();
-          this.tcp[ev.arg]?.releaseSock();
-          break;
-        case EV_ACK: {
-          const a = this.acks[ev.arg]!;
-          a.shift();
-          this.byFlow[ev.arg]?.onAck(a.ack, a.wnd);
-          this.scheduleWire();
-          break;
-        }
-        case EV_IGMP:
-          k.now = ev.t;
-          k.resetPath();
-          this.stack.igmpReport();
-          break;
-        case EV_INTERVAL:
-          checkInvariants(k);
-          this.snapshotInterval(ev.t);
-          break;
+      } else {
+        if (!q.pop(ev)) break;
+        this.now_ = ev.t;
+        this.handle(ev);
       }
     }
     this.drain();
     return { frames: this.frames, bytes: this.bytes, intervals: this.intervals };
   }
+
+  /** One event from the heap. */
+  private handle(ev: { t: number; kind: number; arg: number }): void {
+    const k = this.k;
+    switch (ev.kind) {
+      case EV_IRQ:
+        if (ev.arg === this.irqGen && this.irqCount > 0) this.napi();
+        break;
+      case EV_READ_SLOW:
+        k.now = ev.t;
+        this.readAll();
+        if (!this.quiet()) this.q.push(ev.t + SLOW_READ_NS, EV_READ_SLOW, 0);
+        break;
+      case EV_DELACK: {
+        const f = ev.arg;
+        this.delackQueued[f] = Infinity;
+        const at = this.delackAt[f]!;
+        if (at > ev.t && at !== Infinity) {
+          this.delackQueued[f] = at;
+          this.q.push(at, EV_DELACK, f);
+        } else if (at === ev.t) {
+          k.now = ev.t;
+          k.resetPath();
+          this.tcp[f]?.delackFired();
+        }
+        break;
+      }
+      case EV_OWN_END:
+        k.now = ev.t;
+        k.resetPath();
+        this.tcp[ev.arg]?.releaseSock();
+        break;
+      case EV_IGMP:
+        k.now = ev.t;
+        k.resetPath();
+        this.stack.igmpReport();
+        break;
+      case EV_INTERVAL:
+        checkInvariants(k);
+        this.snapshotInterval(ev.t);
+        break;
+    }
+  }
+
+  /** True when an ACK reaches its sender before the event at (t, seq); remembers which flow's. */
+  private ackBefore(t: number, seq: number): boolean {
+    let best = -1;
+    let bt = t;
+    let bs = seq;
+    for (let f = 0; f < this.acks.length; f++) {
+      const a = this.acks[f];
+      if (!a || a.n === 0) continue;
+      const at = a.t;
+      if (at < bt || (at === bt && a.seq < bs)) {
+        best = f;
+        bt = at;
+        bs = a.seq;
+      }
+    }
+    this.ackFlow = best;
+    return best >= 0;
+  }
+
+  /** The board's ACK reaches the sender (one RTT after it left): the window may reopen. */
+  private ackArrived(): void {
+    const a = this.acks[this.ackFlow]!;
+    this.now_ = a.t;
+    a.shift();
+    this.byFlow[this.ackFlow]?.onAck(a.ack, a.wnd);
+    this.scheduleWire();
+  }
+
+  private ackFlow = -1;
 
   /** Nothing left to arrive or to read: the slow reader's timer stops. */
   private quiet(): boolean {
@@ -420,6 +463,7 @@ export class Engine implements TcpEnv {
     for (const socks of this.udp) if (socks?.some((s) => s.queue.len > 0)) return false;
     for (const t of this.stack.taps) if (t.queue.len > 0) return false;
     for (const rx of this.tcp) if (rx && !rx.idle) return false;
+    for (const a of this.acks) if (a && a.n > 0) return false;
     return this.q.size === 0 || this.q.peekTime() > this.cfg.durationNs;
   }
 

@@ -7,6 +7,8 @@ import type { IntervalLine, Report } from './report.js';
 import type { Scenario } from './scenario.js';
 import { StepRunner } from './steps.js';
 import { InputError } from '../kernel/errors.js';
+import { TraceComplete } from '../kernel/findings.js';
+import type { ViolationKind } from '../kernel/names.js';
 import { Engine, type FlowSpec, type FrameHook, type Source } from './engine.js';
 
 export interface RunOptions {
@@ -35,19 +37,52 @@ export function checkScenarioSupport(s: Scenario, c: ResolvedConfig): void {
   }
 }
 
+/** A traffic scenario's flows and sources; `again` makes fresh sources for a second, tracing run. */
+export interface Traffic {
+  flows: FlowSpec[];
+  sources: Source[];
+  again?: (() => Source[]) | undefined;
+}
+
 /** Runs one scenario: its steps, or its traffic from the given sources. */
-export function runScenario(o: RunOptions, traffic?: { flows: FlowSpec[]; sources: Source[] }): Report {
+export function runScenario(o: RunOptions, traffic?: Traffic): Report {
   if (o.scenario.steps) return runSteps(o);
   if (!traffic) throw new InputError('a traffic scenario needs its traffic sources', { file: o.scenario.file });
-  return runTraffic(o, traffic.flows, traffic.sources);
+  if (!traffic.again) return runTraffic(o, traffic.flows, traffic.sources, true);
+  // Keeping kernel call paths costs on every operation; a clean run needs none. When the run found
+  // violations, the same inputs run again (deterministically) with paths on, only until each kind's
+  // first occurrence is seen, and those paths go into the report.
+  const report = runTraffic(o, traffic.flows, traffic.sources, false);
+  if (report.violations.length === 0) return report;
+  const paths = tracePaths({ ...o, onFrame: undefined, onProgress: undefined }, traffic.flows, traffic.again(), new Set(report.violations.map((v) => v.kind)));
+  for (const v of report.violations) v.first.path = paths.get(v.kind) ?? v.first.path;
+  return report;
+}
+
+function newEngine(o: RunOptions, k: Kernel, flows: FlowSpec[], sources: Source[]): Engine {
+  const s = o.scenario;
+  return new Engine(k, { durationNs: o.durationNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed, onFrame: o.onFrame, onProgress: o.onProgress }, sources);
+}
+
+/** The tracing re-run: stops as soon as every wanted kind has its first call path. */
+function tracePaths(o: RunOptions, flows: FlowSpec[], sources: Source[], kinds: ReadonlySet<ViolationKind>): Map<ViolationKind, string[]> {
+  const k = new Kernel(o.config.knobs, o.config.facts);
+  k.traceUntil = kinds;
+  try {
+    newEngine(o, k, flows, sources).run();
+  } catch (e) {
+    if (!(e instanceof TraceComplete)) throw e;
+  }
+  return new Map(k.findings.listViolations().map((v) => [v.kind, v.first.path]));
 }
 
 /** Runs a traffic scenario: the engine drives the given sources through the board. */
-export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[]): Report {
+export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[], tracing: boolean): Report {
   const { scenario: s, config } = o;
   checkScenarioSupport(s, config);
   const k = new Kernel(config.knobs, config.facts);
-  const engine = new Engine(k, { durationNs: o.durationNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed, onFrame: o.onFrame, onProgress: o.onProgress }, sources);
+  k.tracing = tracing;
+  const engine = newEngine(o, k, flows, sources);
   const r = engine.run();
   const counters = snapshotCounters(k);
   k.resetPath();

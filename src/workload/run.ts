@@ -135,7 +135,7 @@ export function runScenarioFull(o: RunOptions, x: RunExtras = {}): Report {
     onFrame = prev ? (tNs, n, fr, flow) => { e.onFrame(tNs, n, fr, flow); prev(tNs, n, fr, flow); } : e.onFrame;
   }
   try {
-    const report = runScenario({ ...o, durationNs, onFrame }, { flows: t.flows, sources });
+    const report = runScenario({ ...o, durationNs, onFrame }, { flows: t.flows, sources, again: () => buildTraffic(s, o.config.facts).sources });
     file?.finish();
     return report;
   } catch (e) {
