@@ -30,14 +30,14 @@ export class Slab {
   /** Byte offset of the object in its slab page. */
   private objOffset = new Int32Array(1024);
   /** Free slots of each partially used slab page (by page index). */
-  private readonly slots = new Map<number, number[]>();
+  private readonly slots: (number[] | undefined)[] = [];
   private freeIds: number[] = [];
   private nextId = 0;
   /** In-use objects per slab page (by page index). */
   private readonly inuse: Int32Array;
   private readonly capacity: Int32Array;
   /** Per class: slab pages with free slots. */
-  private readonly partial = new Map<number, number[]>();
+  private readonly partial: number[][] = Array.from({ length: 32 }, () => []);
   live = 0;
 
   constructor(private readonly k: Kernel) {
@@ -80,11 +80,7 @@ export class Slab {
       this.inuse[i] = 1;
       this.capacity[i] = 1;
     } else {
-      let list = this.partial.get(cls);
-      if (!list) {
-        list = [];
-        this.partial.set(cls, list);
-      }
+      const list = this.partial[Math.log2(cls)]!;
       if (list.length === 0) {
         const order = cls > PAGE_SIZE ? orderFor(cls) : 0;
         const np = k.alloc_pages(order, Owner.slab, Origin.slab);
@@ -93,12 +89,12 @@ export class Slab {
         this.capacity[k.pages.idx(np)] = cap;
         const free: number[] = [];
         for (let sl = cap - 1; sl >= 0; sl--) free.push(sl);
-        this.slots.set(k.pages.idx(np), free);
+        this.slots[k.pages.idx(np)] = free;
         list.push(np);
       }
       pfn = list[list.length - 1]!;
       const i = k.pages.idx(pfn);
-      slot = this.slots.get(i)!.pop()!;
+      slot = this.slots[i]!.pop()!;
       if (++this.inuse[i]! === this.capacity[i]) list.pop();
     }
     let id = this.freeIds.pop();
@@ -136,11 +132,11 @@ export class Slab {
       k.put_page(pfn);
       return;
     }
-    const list = this.partial.get(cls)!;
-    this.slots.get(i)!.push(this.objOffset[id]! / cls);
+    const list = this.partial[Math.log2(cls)]!;
+    this.slots[i]!.push(this.objOffset[id]! / cls);
     if (this.inuse[i] === 0 && this.emptyCount(list) > MIN_PARTIAL) {
       // SLUB keeps min_partial empty slabs per cache; beyond that the page goes back (discard_slab).
-      this.slots.delete(i);
+      this.slots[i] = undefined;
       const at = list.indexOf(pfn);
       if (at >= 0) list.splice(at, 1);
       k.put_page(pfn);
