@@ -1,5 +1,6 @@
 import type { Kernel } from './kernel.js';
 import { PAGE_SIZE } from './page.js';
+import { grown } from './typed.js';
 
 /** enum dma_data_direction. */
 export const DmaDir = { bidirectional: 0, to_device: 1, from_device: 2 } as const;
@@ -52,23 +53,12 @@ export class DmaApi {
 
   private grow(): void {
     const n = this.mapPfn.length * 2;
-    const i32 = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.mapPfn = i32(this.mapPfn);
-    this.mapSize = i32(this.mapSize);
-    this.mapNext = i32(this.mapNext);
-    const f = new Float64Array(n);
-    f.set(this.mapAddr);
-    this.mapAddr = f;
-    const d = new Uint8Array(n);
-    d.set(this.mapDir);
-    this.mapDir = d;
-    const v = new Uint8Array(n);
-    v.set(this.mapDev);
-    this.mapDev = v;
+    this.mapPfn = grown(this.mapPfn, n);
+    this.mapSize = grown(this.mapSize, n);
+    this.mapNext = grown(this.mapNext, n);
+    this.mapAddr = grown(this.mapAddr, n);
+    this.mapDir = grown(this.mapDir, n);
+    this.mapDev = grown(this.mapDev, n);
   }
 
   /** dma_map_page_attrs: the device owns the buffer afterwards. Returns the device address. */

@@ -1,5 +1,6 @@
 import type { Kernel } from './kernel.js';
 import { Origin, Owner, PAGE_SIZE } from './page.js';
+import { grown } from './typed.js';
 
 /** Largest kmalloc served from a slab cache; above it kmalloc_large takes pages directly (SLUB, 4 KiB pages). */
 const KMALLOC_MAX_CACHE_SIZE = 2 * PAGE_SIZE;
@@ -55,16 +56,11 @@ export class Slab {
 
   private grow(): void {
     const n = this.objPfn.length * 2;
-    const g = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.objPfn = g(this.objPfn, (m) => new Int32Array(m));
-    this.objSize = g(this.objSize, (m) => new Int32Array(m));
-    this.objLive = g(this.objLive, (m) => new Uint8Array(m));
-    this.objOrigin = g(this.objOrigin, (m) => new Uint8Array(m));
-    this.objOffset = g(this.objOffset, (m) => new Int32Array(m));
+    this.objPfn = grown(this.objPfn, n);
+    this.objSize = grown(this.objSize, n);
+    this.objLive = grown(this.objLive, n);
+    this.objOrigin = grown(this.objOrigin, n);
+    this.objOffset = grown(this.objOffset, n);
   }
 
   /** kmalloc: returns an object id, or -1 when the page allocator is exhausted. */

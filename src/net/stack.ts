@@ -1,11 +1,11 @@
 import { DmaDir } from '../kernel/dma.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { PAGE_SIZE } from '../kernel/page.js';
-import { HeadOrigin } from '../kernel/slab.js';
-import { __alloc_skb, cpuReadLinear, kfree_skb, skb_put, skb_reserve, skb_clone, skb_gro_receive, skb_pull, skb_unshare, type SkBuff } from '../kernel/skbuff.js';
+import { cpuReadLinear, kfree_skb, skb_clone, skb_gro_receive, skb_pull, skb_unshare, type SkBuff } from '../kernel/skbuff.js';
 import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
 import { EDSA_TAG_LEN, type Mvneta, type RxSink } from '../driver/mvneta.js';
 import { PacketTap } from './packet.js';
+import { alloc_tx_skb } from './tx.js';
 import { TcpReceiver, TCP_HDRS } from './tcp.js';
 import type { UdpSocket } from './udp.js';
 
@@ -115,12 +115,8 @@ export class Stack implements RxSink {
   igmpReport(): void {
     const k = this.k;
     k.enter('igmpv3_send_report');
-    const skb = __alloc_skb(k, IGMP_ALLOC, HeadOrigin.tx, 'alloc_skb');
-    if (skb) {
-      skb_reserve(skb, IGMP_ALLOC - IGMP_FRAME_LEN);
-      skb_put(skb, IGMP_FRAME_LEN);
-      this.nic.xmit(skb);
-    }
+    const skb = alloc_tx_skb(k, IGMP_ALLOC, IGMP_FRAME_LEN);
+    if (skb) this.nic.xmit(skb);
     k.leave();
   }
 

@@ -1,7 +1,5 @@
 import type { Kernel } from '../kernel/kernel.js';
-import { HeadOrigin } from '../kernel/slab.js';
 import {
-  __alloc_skb,
   __kfree_skb,
   cpuReadAll,
   cpuReadLinear,
@@ -10,8 +8,6 @@ import {
   munmap,
   pipe_release,
   skb_pull,
-  skb_put,
-  skb_reserve,
   skb_splice_bits,
   skb_try_coalesce,
   tcp_zerocopy_receive,
@@ -21,6 +17,7 @@ import {
   type Vma,
 } from '../kernel/skbuff.js';
 import { SkbQueue } from './queue.js';
+import { alloc_tx_skb } from './tx.js';
 
 /** The receive window the sender respects (contract §6). */
 export const TCP_WINDOW = 131072;
@@ -204,12 +201,8 @@ export class TcpReceiver implements RmemOwner {
   sendAck(): void {
     const k = this.k;
     k.enter('tcp_send_ack');
-    const skb = __alloc_skb(k, MAX_TCP_HEADER, HeadOrigin.tx, 'alloc_skb');
-    if (skb) {
-      skb_reserve(skb, MAX_TCP_HEADER - ACK_FRAME_LEN);
-      skb_put(skb, ACK_FRAME_LEN);
-      this.env.xmit(skb);
-    }
+    const skb = alloc_tx_skb(k, MAX_TCP_HEADER, ACK_FRAME_LEN);
+    if (skb) this.env.xmit(skb);
     this.ackedSeq = this.rcvNxt;
     this.advertised = this.window();
     this.delackArmed = false;

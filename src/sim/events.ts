@@ -1,3 +1,5 @@
+import { grown } from '../kernel/typed.js';
+
 /**
  * The event queue: a binary min-heap of (time, sequence) in typed arrays; equal times pop in the
  * order they were pushed, so runs are deterministic.
@@ -86,17 +88,9 @@ export class EventQueue {
 
   private grow(): void {
     const n = this.time.length * 2;
-    const t = new Float64Array(n);
-    t.set(this.time);
-    this.time = t;
-    const s = new Float64Array(n);
-    s.set(this.seq);
-    this.seq = s;
-    const k = new Int32Array(n);
-    k.set(this.kind);
-    this.kind = k;
-    const a = new Int32Array(n);
-    a.set(this.arg);
-    this.arg = a;
+    this.time = grown(this.time, n);
+    this.seq = grown(this.seq, n);
+    this.kind = grown(this.kind, n);
+    this.arg = grown(this.arg, n);
   }
 }
