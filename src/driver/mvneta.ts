@@ -158,7 +158,7 @@ export class Mvneta {
     const k = this.k;
     const total = MVNETA_MH_SIZE + len + this.dsaTag + ETH_FCS_LEN;
     const n = this.ringPfn.length;
-    const descs = Math.ceil(total / this.geo.bufSize);
+    const descs = total <= this.geo.bufSize ? 1 : Math.ceil(total / this.geo.bufSize);
     if (len > this.cfg.mtu + ETH_HLEN || this.pending + descs > n) {
       k.counters['rx.drops']++;
       return false;
@@ -182,7 +182,7 @@ export class Mvneta {
       this.doneFlow[at] = flow;
       this.doneSeq[at] = seq;
       this.donePayload[at] = payload;
-      this.hwNext = (at + 1) % n;
+      this.hwNext = at + 1 === n ? 0 : at + 1;
       this.pending++;
     }
     return true;
@@ -217,7 +217,9 @@ export class Mvneta {
       const first = this.swNext;
       const frameNo = this.doneFrame[first]!;
       let descs = 1;
-      while (descs <= this.pending && (this.doneFlags[(first + descs - 1) % this.ringPfn.length]! & 2) === 0) descs++;
+      if ((this.doneFlags[first]! & 2) === 0) {
+        while (descs <= this.pending && (this.doneFlags[(first + descs - 1) % this.ringPfn.length]! & 2) === 0) descs++;
+      }
       if (done > 0 && done + descs > budget) break;
       k.frame = frameNo;
       this.rxFrame(first, descs);

@@ -103,7 +103,7 @@ export class DmaApi {
 
   /** The mapping of `dev` at address `a`, searched among the mappings of its page. */
   private find(a: number, dev: number): number {
-    const i = this.k.pages.idx(Math.floor(a / PAGE_SIZE));
+    const i = this.k.pages.idx((a / PAGE_SIZE) | 0);
     if (i < 0) return -1;
     for (let id = this.pageHead[i]!; id >= 0; id = this.mapNext[id]!) if (this.mapAddr[id] === a && this.mapDev[id] === dev) return id;
     return -1;

@@ -428,6 +428,7 @@ export class Engine implements TcpEnv {
 
   /** True when an ACK reaches its sender before the event at (t, seq); remembers which flow's. */
   private ackBefore(t: number, seq: number): boolean {
+    if (this.tcp.length === 0) return false;
     let best = -1;
     let bt = t;
     let bs = seq;
