@@ -27,8 +27,8 @@ export function checkScenarioSupport(s: Scenario, c: ResolvedConfig): void {
   const kn = c.knobs;
   const loc = s.keyLoc.xdp ?? { file: s.file, key: 'xdp' };
   if (s.xdp !== 'none') {
-    if (kn.xdp === 'none') throw new UnsupportedError(`xdp: ${s.xdp} needs XDP support, but branch ${c.branch} has xdp=none`, loc);
-    if (s.xdp === 'tx' && kn.xdp === 'drop_redirect') throw new UnsupportedError(`xdp: tx needs XDP_TX, but branch ${c.branch} supports only DROP and REDIRECT (xdp=drop_redirect)`, loc);
+    if (kn.xdp === 'none') throw new UnsupportedError(`the XDP verdict ${s.xdp} needs XDP support, but branch ${c.branch} has xdp=none`, loc);
+    if (s.xdp === 'tx' && kn.xdp === 'drop_redirect') throw new UnsupportedError(`the XDP verdict tx needs XDP_TX, but branch ${c.branch} supports only DROP and REDIRECT (xdp=drop_redirect)`, loc);
     const bufSize = geometryOf(kn).bufSize;
     const maxMtu = bufSize - MVNETA_MH_SIZE - ETH_FCS_LEN - 14 - (c.facts.dsa ? EDSA_TAG_LEN : 0);
     if (s.nic.mtu > maxMtu) {

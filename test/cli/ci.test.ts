@@ -62,7 +62,7 @@ test('ci --branch mvneta_03 fails the copy-bug cases, skips XDP_TX with a reason
   }
   const tx = ci.summary.cases.find((c) => c.scenario === 'xdp-tx');
   assert.equal(tx?.status, 'skipped');
-  assert.match(tx.reason ?? '', /xdp: tx needs XDP/);
+  assert.match(tx.reason ?? '', /XDP verdict tx needs XDP/);
   assert.ok(ci.summary.cases.every((c) => c.branch === 'mvneta_03'));
   // JUnit agrees with the JSON
   const j = checkJunit(readFileSync(junit, 'utf8'));

@@ -51,7 +51,7 @@ test('validate on broken files: exit 2, one line naming the file, no stack', () 
     ['garbage.yaml', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x00, 0x01, 0xff]), /garbage\.yaml: not a text file/],
     ['empty.yaml', '', /empty\.yaml: file is empty/],
     ['both.yaml', 'name: x\ndescription: y\ntraffic: []\nsteps: []\n', /both\.yaml:4:1: steps: a scenario has traffic or steps, never both/],
-    ['xdp.yaml', 'name: x\ndescription: y\nbranch: mvneta_03\nxdp: tx\nsteps:\n  - rx: { as: a }\n', /xdp\.yaml:4:6: xdp: xdp: tx needs XDP support, but branch mvneta_03 has xdp=none/],
+    ['xdp.yaml', 'name: x\ndescription: y\nbranch: mvneta_03\nxdp: tx\nsteps:\n  - rx: { as: a }\n', /xdp\.yaml:4:6: xdp: the XDP verdict tx needs XDP support, but branch mvneta_03 has xdp=none/],
     ['long.yaml', 'name: x\ndescription: y\nduration: 2h\ntraffic:\n  - { kind: udp, dst: 10.0.0.1, port: 9 }\n', /long\.yaml:3:11: duration: /],
   ];
   for (const [name, text, re] of files) {
