@@ -15,7 +15,8 @@ export type Counters = Record<CounterName, number>;
 export function newCounters(): Counters {
   const c = {} as Counters;
   for (const n of COUNTER_NAMES) c[n] = 0;
-  return c;
+  // Built key by key the object is a dictionary; a spread copy has fast properties (every increment is a hot path).
+  return { ...c };
 }
 
 /** Pages the model tracks: enough for ring, pool, socket queues and TCP windows. */
