@@ -34,7 +34,7 @@ function failedBlock(c: JunitCase, r: Report, o: CiTableOptions): string[] {
   const out = [`${p.red.bold('FAIL')} ${ciCaseId(c)}`];
   const f = firstFinding(r);
   if (f) {
-    out.push(`  ${f.kind} ×${String(f.count)}: ${f.first.object} (frame ${String(f.first.frame)}, t=${formatNs(f.first.t_ns)})`);
+    out.push(`  ${f.kind} ×${String(f.count)}: ${f.first.object} (frame ${String(f.first.frame)}${f.first.t_ns > 0 ? `, t=${formatNs(f.first.t_ns)}` : ''})`);
     out.push(`    ${f.first.path.join(' → ')}`);
   }
   for (const e of r.expect.filter((x) => !x.ok)) out.push(`  expectation failed: ${e.check} (actual ${String(e.actual)})`);

@@ -34,7 +34,7 @@ interface Annotation {
 
 function findingMessage(c: JunitCase, f: Finding<string>, what: string): string {
   return [
-    `${c.scenario}: ${f.kind}${what} ×${String(f.count)}; first ${f.first.object} (frame ${String(f.first.frame)}, t=${formatNs(f.first.t_ns)})`,
+    `${c.scenario}: ${f.kind}${what} ×${String(f.count)}; first ${f.first.object} (frame ${String(f.first.frame)}${f.first.t_ns > 0 ? `, t=${formatNs(f.first.t_ns)}` : ''})`,
     `path: ${f.first.path.join(' → ')}`,
     `kernel: ${f.kernel}`,
   ].join('\n');

@@ -77,7 +77,7 @@ function firstFinding(r: Report): Finding<string> | undefined {
 function findingBody(label: string, f: Finding<string>): string[] {
   return [
     `${label} ${f.kind} x${String(f.count)}: ${f.kernel}`,
-    `  first: ${f.first.object} (frame ${String(f.first.frame)}, t=${formatNs(f.first.t_ns)})`,
+    `  first: ${f.first.object} (frame ${String(f.first.frame)}${f.first.t_ns > 0 ? `, t=${formatNs(f.first.t_ns)}` : ''})`,
     `  path: ${f.first.path.join(' → ')}`,
   ];
 }
