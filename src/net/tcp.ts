@@ -50,7 +50,8 @@ export class TcpReceiver implements RmemOwner {
   private ackedSeq = 0;
   private advertised = TCP_WINDOW;
   private delackArmed = false;
-  owned = false;
+  /** The reader holds the socket until then (lock_sock in recvmsg); segments meanwhile go to the backlog. */
+  private ownedUntil = 0;
   private synced = false;
   /** Pipes and mappings of the previous read, released at the next one. */
   private readonly pipes: Pipe[] = [];
@@ -81,7 +82,11 @@ export class TcpReceiver implements RmemOwner {
     }
     k.counters['tcp.InSegs'] += Math.max(1, skb.sh.gso_segs);
     cpuReadLinear(k, skb, 0, TCP_HDR, 'tcp_v4_rcv');
-    if (this.owned) this.tcp_add_backlog(skb);
+    if (this.owned) {
+      // release_sock will run the backlog when the reader lets go.
+      if (!this.backlog.head) this.env.ownUntil(this.flow, this.ownedUntil);
+      this.tcp_add_backlog(skb);
+    }
     else this.tcp_rcv_established(skb, false);
     k.leave();
   }
@@ -243,8 +248,7 @@ export class TcpReceiver implements RmemOwner {
     k.counters['app.bytes_read'] += total;
     this.bytesRead += total;
     if (total > 0) {
-      this.owned = true;
-      this.env.ownUntil(this.flow, this.env.now() + total);
+      this.ownedUntil = this.env.now() + total;
       // tcp_cleanup_rbuf: a window update when the window opened significantly.
       if (this.window() - this.advertised >= 2 * this.mss) this.sendAck();
     }
@@ -266,7 +270,6 @@ export class TcpReceiver implements RmemOwner {
   /** release_sock: the backlog runs through the receive path. */
   releaseSock(): void {
     const k = this.k;
-    this.owned = false;
     k.enter('release_sock');
     for (let s = this.backlog.shift(); s; s = this.backlog.shift()) this.tcp_rcv_established(s, true);
     k.leave();
@@ -282,6 +285,10 @@ export class TcpReceiver implements RmemOwner {
     for (const s of this.ofo) __kfree_skb(k, s);
     this.ofo.length = 0;
     k.leave();
+  }
+
+  get owned(): boolean {
+    return this.env.now() < this.ownedUntil;
   }
 
   get idle(): boolean {
