@@ -189,6 +189,7 @@ export class Engine implements TcpEnv {
   }
   ackSent(flow: number, ack: number, window: number): void {
     this.acks[flow]!.push(this.now_ + RTT_NS, this.q.takeSeq(), ack, window);
+    if (this.ackFlow < 0) this.nextAck();
   }
   armDelack(flow: number, at: number): void {
     this.delackAt[flow] = at;
@@ -426,36 +427,42 @@ export class Engine implements TcpEnv {
     }
   }
 
-  /** True when an ACK reaches its sender before the event at (t, seq); remembers which flow's. */
+  /** True when the next ACK reaches its sender before the event at (t, seq). */
   private ackBefore(t: number, seq: number): boolean {
-    if (this.tcp.length === 0) return false;
-    let best = -1;
-    let bt = t;
-    let bs = seq;
+    return this.ackFlow >= 0 && (this.ackT < t || (this.ackT === t && this.ackSeq < seq));
+  }
+
+  /** Finds the earliest ACK in flight over all flows (each flow's queue is in time order). */
+  private nextAck(): void {
+    this.ackFlow = -1;
+    this.ackT = Infinity;
     for (let f = 0; f < this.acks.length; f++) {
       const a = this.acks[f];
       if (!a || a.n === 0) continue;
       const at = a.t;
-      if (at < bt || (at === bt && a.seq < bs)) {
-        best = f;
-        bt = at;
-        bs = a.seq;
+      if (this.ackFlow < 0 || at < this.ackT || (at === this.ackT && a.seq < this.ackSeq)) {
+        this.ackFlow = f;
+        this.ackT = at;
+        this.ackSeq = a.seq;
       }
     }
-    this.ackFlow = best;
-    return best >= 0;
   }
 
   /** The board's ACK reaches the sender (one RTT after it left): the window may reopen. */
   private ackArrived(): void {
-    const a = this.acks[this.ackFlow]!;
+    const f = this.ackFlow;
+    const a = this.acks[f]!;
     this.now_ = a.t;
     a.shift();
-    this.byFlow[this.ackFlow]?.onAck(a.ack, a.wnd);
+    this.nextAck();
+    this.byFlow[f]?.onAck(a.ack, a.wnd);
     this.scheduleWire();
   }
 
+  /** The earliest ACK in flight: its flow (-1: none), arrival time and event sequence. */
   private ackFlow = -1;
+  private ackT = Infinity;
+  private ackSeq = 0;
 
   /** Nothing left to arrive or to read: the slow reader's timer stops. */
   private quiet(): boolean {
