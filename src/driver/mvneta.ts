@@ -93,7 +93,6 @@ export class Mvneta {
   private swNext = 0;
   private refillNext = 0;
   private pending = 0;
-  private curFirst = 0;
   private needRefill = 0;
   private readonly dmaDir: DmaDirCode;
   private readonly copybreak: number;
@@ -280,7 +279,6 @@ export class Mvneta {
   /** One frame spread over `descs` descriptors from `first`. */
   private rxFrame(first: number, descs: number): void {
     const k = this.k;
-    this.curFirst = first;
     k.counters['rx.descriptors'] += descs;
     if (this.pool) this.rxPagePool(first, descs);
     else this.rxCopybreak(first, descs);
@@ -339,7 +337,7 @@ export class Mvneta {
       }
       skb_add_rx_frag(skb, skb.sh.nr_frags, pfn, this.geo.offset, use, PAGE_SIZE);
     }
-    this.ethTypeTrans(skb);
+    this.ethTypeTrans(skb, first);
   }
 
   /** v4.19 mvneta_rx_swbm: copy up to max(rx_copybreak, 128) bytes into a new skb, attach the rest. */
@@ -386,7 +384,7 @@ export class Mvneta {
       k.dma.dma_unmap_page(this.ringDma[at]!, PAGE_SIZE, DmaDir.from_device, 0);
       left -= use;
     }
-    this.ethTypeTrans(skb);
+    this.ethTypeTrans(skb, first);
   }
 
   private frameBytes(first: number, descs: number): number {
@@ -396,9 +394,8 @@ export class Mvneta {
   }
 
   /** eth_type_trans reads the Ethernet header and pulls it; the skb goes to the stack. */
-  private ethTypeTrans(skb: SkBuff): void {
+  private ethTypeTrans(skb: SkBuff, at: number): void {
     const k = this.k;
-    const at = this.curFirst;
     skb.flow = this.doneFlow[at]!;
     skb.seq = this.doneSeq[at]!;
     skb.payload = this.donePayload[at]!;

@@ -29,12 +29,24 @@ export class RedirectTarget {
 
   constructor(private readonly k: Kernel) {}
 
-  ndo_xdp_xmit(f: XdpFrame): void {
+  /** ndo_xdp_xmit: the frame is mapped for the target's own TX ring; returns the device address. */
+  map(f: XdpFrame): number {
     const k = this.k;
     k.enter('ndo_xdp_xmit');
-    this.addrs.push(k.dma.dma_map_page(f.pfn, 0, Math.min(PAGE_SIZE, f.len), DmaDir.to_device, 0, REDIRECT_DEV));
-    this.frames.push(f);
+    const a = k.dma.dma_map_page(f.pfn, 0, Math.min(PAGE_SIZE, f.len), DmaDir.to_device, 0, REDIRECT_DEV);
     k.leave();
+    return a;
+  }
+
+  /** One frame's TX completion on the target: unmap, then xdp_return_frame (into the pool's ring). */
+  complete(f: XdpFrame, addr: number): void {
+    this.k.dma.dma_unmap_page(addr, f.len, DmaDir.to_device, 0, REDIRECT_DEV);
+    xdp_return_frame(this.k, f, false);
+  }
+
+  ndo_xdp_xmit(f: XdpFrame): void {
+    this.addrs.push(this.map(f));
+    this.frames.push(f);
   }
 
   /** The target's TX completion: unmap, then xdp_return_frame (not the pool's NAPI: the ring). */
@@ -44,10 +56,7 @@ export class RedirectTarget {
     const wasNapi = k.inNapi;
     k.inNapi = false;
     k.enter('target_txq_done');
-    for (let i = 0; i < this.frames.length; i++) {
-      k.dma.dma_unmap_page(this.addrs[i]!, this.frames[i]!.len, DmaDir.to_device, 0, REDIRECT_DEV);
-      xdp_return_frame(k, this.frames[i]!, false);
-    }
+    for (let i = 0; i < this.frames.length; i++) this.complete(this.frames[i]!, this.addrs[i]!);
     this.frames.length = 0;
     this.addrs.length = 0;
     k.leave();

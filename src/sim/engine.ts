@@ -230,9 +230,6 @@ export class Engine implements TcpEnv {
     }
     this.wireBusy = true;
     this.wireFree = bestT + this.wireBytes(this.out.len) * NS_PER_BYTE;
-    this.pendingLen = this.out.len;
-    this.pendingSeq = this.out.seq;
-    this.pendingPayload = this.out.payload;
     this.pendingFlow = src.flow;
     this.pendingOut.len = this.out.len;
     this.pendingOut.seq = this.out.seq;
@@ -244,9 +241,6 @@ export class Engine implements TcpEnv {
   /** The frame on the wire arrives at wireT: kept out of the heap, ordered against it by wireSeq. */
   private wireT = Infinity;
   private wireSeq = 0;
-  private pendingLen = 0;
-  private pendingSeq = 0;
-  private pendingPayload = 0;
   private pendingFlow = 0;
   private readonly pendingOut: FrameOut = { len: 0, seq: 0, payload: 0 };
 
@@ -254,12 +248,13 @@ export class Engine implements TcpEnv {
   private frameArrived(): void {
     const k = this.k;
     this.frames++;
-    this.bytes += this.pendingLen;
+    const f = this.pendingOut;
+    this.bytes += f.len;
     k.now = this.now_;
     k.frame = this.frames;
     k.resetPath();
-    if (this.cfg.onFrame) this.cfg.onFrame(this.now_, this.frames, this.pendingOut, this.pendingFlow);
-    this.nic.hwReceive(this.pendingLen, this.frames, this.pendingFlow, this.pendingSeq, this.pendingPayload);
+    if (this.cfg.onFrame) this.cfg.onFrame(this.now_, this.frames, f, this.pendingFlow);
+    this.nic.hwReceive(f.len, this.frames, this.pendingFlow, f.seq, f.payload);
     this.wireBusy = false;
     if (++this.irqCount === 1) this.q.push(this.now_ + RX_COAL_NS, EV_IRQ, this.irqGen);
     if (this.irqCount >= RX_COAL_PKTS) this.napi();

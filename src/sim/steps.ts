@@ -1,4 +1,3 @@
-import { DmaDir } from '../kernel/dma.js';
 import { InputError } from '../kernel/errors.js';
 import type { Kernel } from '../kernel/kernel.js';
 import {
@@ -24,9 +23,9 @@ import {
 } from '../kernel/skbuff.js';
 import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
 import { Mvneta, NAPI_BUDGET, type RxSink } from '../driver/mvneta.js';
+import { RedirectTarget } from '../net/stack.js';
 import { checkInvariants } from './invariants.js';
 import type { Step } from './scenario.js';
-import { PAGE_SIZE } from '../kernel/page.js';
 
 /** TCP/IP headers after the Ethernet header in a GRO step (contract §2.1). */
 const GRO_TCP_HEADERS = 52;
@@ -66,6 +65,8 @@ export class StepRunner {
   private readonly skbNames = new Map<number, string>();
   readonly sink: StepSink;
   readonly nic: Mvneta;
+  /** The second device XDP_REDIRECT frames go to. */
+  private readonly redirect: RedirectTarget;
   frames = 0;
   bytes = 0;
 
@@ -77,6 +78,7 @@ export class StepRunner {
   ) {
     this.sink = new StepSink();
     this.nic = new Mvneta(k, { mtu, rxRing, xdp }, this.sink);
+    this.redirect = new RedirectTarget(k);
   }
 
   nameOf(o: object): string | undefined {
@@ -214,22 +216,14 @@ export class StepRunner {
       xdp_return_frame(k, o.frame, true);
       k.leave();
     } else {
-      k.enter('mvneta_txq_done');
-      k.dma.dma_unmap_page(o.txDma, o.frame.len, DmaDir.to_device, 0, 1);
-      xdp_return_frame(k, o.frame, false);
+      k.enter('target_txq_done');
+      this.redirect.complete(o.frame, o.txDma);
       k.leave();
     }
   }
 
   private frameObj(f: XdpFrame, verdict: 'tx' | 'redirect'): Obj {
-    let txDma = 0;
-    if (verdict === 'redirect') {
-      // The target device's ndo_xdp_xmit maps the frame for its own TX ring.
-      this.k.enter('ndo_xdp_xmit');
-      txDma = this.k.dma.dma_map_page(f.pfn, 0, Math.min(PAGE_SIZE, f.len), DmaDir.to_device, 0, 1);
-      this.k.leave();
-    }
-    return { kind: 'frame', frame: f, verdict, txDma };
+    return { kind: 'frame', frame: f, verdict, txDma: verdict === 'redirect' ? this.redirect.map(f) : 0 };
   }
 
   private argLoc(step: Step, arg: string): Step['loc'] {
