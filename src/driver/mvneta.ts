@@ -57,6 +57,11 @@ export function geometryOf(kn: Knobs): Geometry {
   }
 }
 
+/** Bytes the NIC writes into RX buffers for a frame of `len` (no FCS): Marvell header, DSA tag, frame, FCS. */
+export function rxBufferBytes(len: number, dsaTag: number): number {
+  return MVNETA_MH_SIZE + len + dsaTag + ETH_FCS_LEN;
+}
+
 /** Where the driver hands what it received. */
 export interface RxSink {
   /** An skb as the driver gives it to the stack (after eth_type_trans). */
@@ -144,10 +149,6 @@ export class Mvneta {
     k.leave();
   }
 
-  /** Frames of `len` bytes (no FCS, no DSA tag) fit the ring's buffers in this many descriptors. */
-  descriptorsFor(len: number): number {
-    return Math.ceil((MVNETA_MH_SIZE + len + this.dsaTag + ETH_FCS_LEN) / this.geo.bufSize);
-  }
 
   /**
    * The NIC receives a frame into the next descriptors (DMA write). Returns false when it is dropped:
@@ -155,7 +156,7 @@ export class Mvneta {
    */
   hwReceive(len: number, frame: number, flow = -1, seq = 0, payload = 0): boolean {
     const k = this.k;
-    const total = MVNETA_MH_SIZE + len + this.dsaTag + ETH_FCS_LEN;
+    const total = rxBufferBytes(len, this.dsaTag);
     const n = this.ringPfn.length;
     const descs = total <= this.geo.bufSize ? 1 : Math.ceil(total / this.geo.bufSize);
     if (len > this.cfg.mtu + ETH_HLEN || this.pending + descs > n) {

@@ -1,5 +1,5 @@
 import { Kernel, type Counters } from '../kernel/kernel.js';
-import { geometryOf, MVNETA_MH_SIZE, ETH_FCS_LEN, EDSA_TAG_LEN } from '../driver/mvneta.js';
+import { EDSA_TAG_LEN, ETH_HLEN, geometryOf, rxBufferBytes } from '../driver/mvneta.js';
 import { UnsupportedError, type ResolvedConfig } from './config.js';
 import { buildReport, snapshotCounters } from './build-report.js';
 import { judgeLeaks } from './leaks.js';
@@ -30,8 +30,9 @@ export function checkScenarioSupport(s: Scenario, c: ResolvedConfig): void {
     if (kn.xdp === 'none') throw new UnsupportedError(`the XDP verdict ${s.xdp} needs XDP support, but branch ${c.branch} has xdp=none`, loc);
     if (s.xdp === 'tx' && kn.xdp === 'drop_redirect') throw new UnsupportedError(`the XDP verdict tx needs XDP_TX, but branch ${c.branch} supports only DROP and REDIRECT (xdp=drop_redirect)`, loc);
     const bufSize = geometryOf(kn).bufSize;
-    const maxMtu = bufSize - MVNETA_MH_SIZE - ETH_FCS_LEN - 14 - (c.facts.dsa ? EDSA_TAG_LEN : 0);
-    if (s.nic.mtu > maxMtu) {
+    const tag = c.facts.dsa ? EDSA_TAG_LEN : 0;
+    const maxMtu = bufSize - rxBufferBytes(ETH_HLEN, tag);
+    if (rxBufferBytes(s.nic.mtu + ETH_HLEN, tag) > bufSize) {
       throw new UnsupportedError(`XDP without multi-buffer needs every frame in one ${bufSize}-byte RX buffer: nic.mtu must be at most ${maxMtu}, got ${s.nic.mtu}`, s.keyLoc.nic ?? loc);
     }
   }
