@@ -97,8 +97,9 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .action((name: string, o: { color?: boolean }) => { setCode(explainCommand(io, name, o)); });
   program
     .command('list [what]')
-    .description('list scenarios | branches | knobs | platforms | violations')
-    .action((what: string | undefined) => { setCode(listCommand(io, what)); });
+    .description('list scenarios | branches | knobs | platforms | violations | leaks')
+    .option('--json', 'print pp-sim/list@1 JSON instead of text columns')
+    .action((what: string | undefined, o: { json?: boolean }) => { setCode(listCommand(io, what, o)); });
   program
     .command('validate <file...>')
     .description('schema and semantic check of scenario files; nothing is run')
