@@ -10,6 +10,7 @@ import { replayCommand, type ReplayCliOptions } from './commands/replay.js';
 import { runCommand, type RunCliOptions } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { processIo, VERSION, type Io } from './context.js';
+import { loadBranches, PLATFORMS } from './load.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -111,7 +112,9 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .command('schema')
     .description('print a JSON Schema of scenario files (for editors)')
     .action(() => {
-      io.stdout(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+      const { branches } = loadBranches();
+      const names = { branches: branches.flatMap((b) => [b.name, ...b.aliases]), platforms: PLATFORMS.map((p) => p.name) };
+      io.stdout(`${JSON.stringify(scenarioJsonSchema(names), null, 2)}\n`);
       setCode(0);
     });
   return program;
