@@ -15,6 +15,8 @@ export interface Io {
   stderr: (s: string) => void;
   /** stdout is a terminal (colour). */
   isTTY: boolean;
+  /** Width of the stdout terminal; absent when not a terminal. */
+  columns?: number;
   env: Record<string, string | undefined>;
   /** stderr is a terminal (progress); false when absent. */
   stderrIsTTY?: boolean;
@@ -46,6 +48,7 @@ export const processIo: Io = {
     process.stderr.write(s);
   },
   isTTY: process.stdout.isTTY,
+  columns: process.stdout.columns,
   env: process.env,
   stderrIsTTY: process.stderr.isTTY,
 };
@@ -56,12 +59,29 @@ export function envFlag(io: Io, name: string): boolean {
   return v !== undefined && v !== '' && v !== 'false' && v !== '0';
 }
 
-/** Colour only on a TTY, never with NO_COLOR set non-empty or --no-color, never when stdout is JSON. */
+/** FORCE_COLOR as Node and chalk read it: unset or empty says nothing, 0/false turns colour off, anything else on. */
+function forcedColor(io: Io): boolean | undefined {
+  const v = io.env.FORCE_COLOR;
+  if (v === undefined || v === '') return undefined;
+  return v !== '0' && v !== 'false';
+}
+
+/** TERM=dumb: a terminal that understands neither escape sequences nor carriage-return redraws. */
+export function dumbTerminal(io: Io): boolean {
+  return io.env.TERM === 'dumb';
+}
+
+/**
+ * Colour, strongest rule first: never with --no-color or when stdout is JSON; FORCE_COLOR forces it
+ * on (or off with 0/false); never with NO_COLOR set non-empty or TERM=dumb; otherwise on a TTY.
+ */
 export function useColor(io: Io, opts: { color?: boolean }, stdoutIsMachine: boolean): boolean {
-  if (opts.color === false) return false;
+  if (opts.color === false || stdoutIsMachine) return false;
+  const forced = forcedColor(io);
+  if (forced !== undefined) return forced;
   const nc = io.env.NO_COLOR;
   if (nc !== undefined && nc !== '') return false;
-  if (stdoutIsMachine) return false;
+  if (dumbTerminal(io)) return false;
   return io.isTTY;
 }
 

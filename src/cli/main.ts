@@ -10,6 +10,7 @@ import { replayCommand, type ReplayCliOptions } from './commands/replay.js';
 import { runCommand, type RunCliOptions } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { processIo, VERSION, type Io } from './context.js';
+import { loadBranches, PLATFORMS } from './load.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -97,8 +98,9 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .action((name: string, o: { color?: boolean }) => { setCode(explainCommand(io, name, o)); });
   program
     .command('list [what]')
-    .description('list scenarios | branches | knobs | platforms | violations')
-    .action((what: string | undefined) => { setCode(listCommand(io, what)); });
+    .description('list scenarios | branches | knobs | platforms | violations | leaks')
+    .option('--json', 'print pp-sim/list@1 JSON instead of text columns')
+    .action((what: string | undefined, o: { json?: boolean }) => { setCode(listCommand(io, what, o)); });
   program
     .command('validate <file...>')
     .description('schema and semantic check of scenario files; nothing is run')
@@ -110,7 +112,9 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .command('schema')
     .description('print a JSON Schema of scenario files (for editors)')
     .action(() => {
-      io.stdout(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+      const { branches } = loadBranches();
+      const names = { branches: branches.flatMap((b) => [b.name, ...b.aliases]), platforms: PLATFORMS.map((p) => p.name) };
+      io.stdout(`${JSON.stringify(scenarioJsonSchema(names), null, 2)}\n`);
       setCode(0);
     });
   return program;

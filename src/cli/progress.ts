@@ -1,4 +1,4 @@
-import { envFlag, type Io } from './context.js';
+import { dumbTerminal, envFlag, type Io } from './context.js';
 
 const DELAY_MS = 1000;
 const EVERY_MS = 100;
@@ -6,7 +6,7 @@ const WIDTH = 79;
 
 /**
  * A one-line status on stderr for runs longer than a second: only on a terminal, never under
- * CI=true, --no-progress or --quiet. `done()` erases it before other output is printed.
+ * CI=true, TERM=dumb, --no-progress or --quiet. `done()` erases it before other output is printed.
  */
 export class Progress {
   private readonly enabled: boolean;
@@ -19,7 +19,7 @@ export class Progress {
     private readonly io: Io,
     o: { progress?: boolean; quiet?: boolean },
   ) {
-    this.enabled = io.stderrIsTTY === true && o.progress !== false && o.quiet !== true && !envFlag(io, 'CI');
+    this.enabled = io.stderrIsTTY === true && o.progress !== false && o.quiet !== true && !envFlag(io, 'CI') && !dumbTerminal(io);
     this.clock = io.clock ?? Date.now;
     this.t0 = this.enabled ? this.clock() : 0;
   }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { InputError } from '../kernel/errors.js';
 import { COUNTER_NAMES, LEAK_KINDS, VIOLATION_KINDS } from '../kernel/names.js';
+import { documentSchema, type SchemaNames } from './schema-docs.js';
 import type { StepOp } from './types.js';
 import { parseRate, parseSize, parseTime } from './units.js';
 
@@ -186,10 +187,11 @@ export const scenarioSchema = z.strictObject({
 });
 export type ScenarioInput = z.output<typeof scenarioSchema>;
 
-/** JSON Schema (draft-07) of scenario files, for editors (`# yaml-language-server: $schema=...`). */
-export function scenarioJsonSchema(): object {
+/** JSON Schema (draft-07) of scenario files, for editors (`# yaml-language-server: $schema=...`), with hover help. */
+export function scenarioJsonSchema(names?: SchemaNames): object {
   return {
-    ...z.toJSONSchema(scenarioSchema, { io: 'input', target: 'draft-7' }),
+    ...documentSchema(z.toJSONSchema(scenarioSchema, { io: 'input', target: 'draft-7' }), names),
     title: 'pp-sim scenario',
+    description: 'a pp-sim scenario: traffic (flows through the board) or steps (kernel operations by name), with an expect block',
   };
 }

@@ -22,6 +22,24 @@ test('colour only on a TTY, never with NO_COLOR (non-empty) or --no-color', () =
   assert.ok(!capture(['run', 'skb-copy', '--json', '-'], { ...tty, env: {} }).out.includes(ESC));
 });
 
+test('FORCE_COLOR forces colour (0/false turn it off), TERM=dumb turns it off; --no-color and JSON stdout always win', () => {
+  for (const argv of [['run', 'skb-copy'], ['explain', 'skb'], ['ci', 'scenarios/steps/skb-copy.yaml']]) {
+    const coloured = (over: Partial<Io>, extra: string[] = []): boolean => capture([...argv, ...extra], over).out.includes(ESC);
+    const what = argv.join(' ');
+    assert.equal(coloured({ isTTY: false, env: { FORCE_COLOR: '1' } }), true, `${what}: FORCE_COLOR=1 on a pipe`);
+    assert.equal(coloured({ isTTY: false, env: { FORCE_COLOR: '3' } }), true, `${what}: FORCE_COLOR=3`);
+    assert.equal(coloured({ isTTY: false, env: { FORCE_COLOR: '' } }), false, `${what}: empty FORCE_COLOR is unset`);
+    assert.equal(coloured({ isTTY: true, env: { FORCE_COLOR: '0' } }), false, `${what}: FORCE_COLOR=0 on a TTY`);
+    assert.equal(coloured({ isTTY: true, env: { FORCE_COLOR: 'false' } }), false, `${what}: FORCE_COLOR=false on a TTY`);
+    assert.equal(coloured({ isTTY: false, env: { FORCE_COLOR: '1', NO_COLOR: '1' } }), true, `${what}: FORCE_COLOR beats NO_COLOR (as in Node)`);
+    assert.equal(coloured({ isTTY: false, env: { FORCE_COLOR: '1', TERM: 'dumb' } }), true, `${what}: FORCE_COLOR beats TERM=dumb`);
+    assert.equal(coloured({ isTTY: true, env: { FORCE_COLOR: '1' } }, ['--no-color']), false, `${what}: --no-color beats FORCE_COLOR`);
+    assert.equal(coloured({ isTTY: true, env: { TERM: 'dumb' } }), false, `${what}: TERM=dumb on a TTY`);
+    assert.equal(coloured({ isTTY: true, env: { TERM: 'xterm-256color' } }), true, `${what}: other TERMs keep colour`);
+  }
+  assert.ok(!capture(['run', 'skb-copy', '--json', '-'], { isTTY: false, env: { FORCE_COLOR: '1' } }).out.includes(ESC), 'JSON on stdout stays plain under FORCE_COLOR');
+});
+
 /** A clock that moves 300 ms per reading, so a short run looks long. */
 function slowClock(): () => number {
   let t = 0;
@@ -38,6 +56,9 @@ test('progress on stderr only on a TTY, not under CI=true, --no-progress or --qu
   assert.ok(!r.out.includes('\r'), 'stdout untouched');
   assert.equal(shown({ stderrIsTTY: false }), false, 'not a TTY');
   assert.equal(shown({ env: { CI: 'true' } }), false, 'CI=true');
+  assert.equal(shown({ env: { TERM: 'dumb' } }), false, 'TERM=dumb: no carriage-return redraws');
+  assert.equal(shown({ env: { TERM: 'xterm' } }), true, 'other TERMs keep it');
+  assert.equal(shown({ env: { FORCE_COLOR: '1', TERM: 'dumb' } }), false, 'FORCE_COLOR is about colour, not the progress line');
   assert.equal(shown({}, ['--no-progress']), false);
   assert.equal(shown({}, ['--quiet']), false);
   assert.equal(shown({ clock: () => 0 }), false, 'runs under a second stay quiet');
