@@ -242,6 +242,10 @@ export const LEAK_TEXT: Record<LeakKind, FindingText> = {
     model: 'A step scenario ends exactly where its steps end, so `rx a` with no free is one skb leak on every branch (contract §2.1, §4.3).',
     seen: [
       { branches: ['mvneta_07', 'upstream-6.1'], scenarios: ['coalesce'], set: ['coalesce=reject'], note: 'the refused `from` stays with the scenario, which never frees it' },
+      { branches: ['baseline-4.20'], scenarios: ['coalesce-clone'], note: 'the copybreak skb has 256 bytes of tailroom at most and a locked (cloned) head: refused, and the refused `from` stays with the scenario' },
+      { branches: ['baseline-4.20'], scenarios: ['coalesce-clone'], platform: 'arm32-lpae', note: 'the copybreak skb has 256 bytes of tailroom at most and a locked (cloned) head: refused, and the refused `from` stays with the scenario' },
+      { branches: ['upstream-6.1', 'upstream-6.6'], scenarios: ['coalesce-clone'], note: 'v6.1-v6.7 refuse to coalesce a cloned pool skb; the refused `from` stays with the scenario (TCP would queue it)' },
+      { branches: ['upstream-6.1', 'upstream-6.6'], scenarios: ['coalesce-clone'], platform: 'arm32-lpae', note: 'v6.1-v6.7 refuse to coalesce a cloned pool skb; the refused `from` stays with the scenario (TCP would queue it)' },
     ],
     functions: ['kfree_skb', 'consume_skb', '__kfree_skb'],
     refs: ['skbuff-semantics.md §6', 'contract.md §2.1', 'contract.md §4.3'],
@@ -309,9 +313,29 @@ export const BRANCH_TEXT: Record<string, BranchText> = {
   'upstream-6.1': {
     represents: 'upstream-5.14 plus the coalesce fix for cloned pool skbs (refuse unless to.pp_recycle == (from.pp_recycle && !skb_cloned(from))) and skb_gro_receive refusing to mix pp_recycle and plain skbs.',
     history: '1effe8ca4e34 "skbuff: fix coalescing for page_pool fragment recycling" (Mar 2022, CVE-2022-49093) and "skb: Do mix page pool and page referenced frags in GRO" (Jan 2023, present in v6.1.y). The default branch of the built-in scenarios: their expect blocks describe it.',
-    expect: 'Every built-in scenario passes.',
+    expect: 'Every built-in scenario passes except coalesce-clone, written for upstream-6.12: 6.1 refuses to coalesce the cloned pool skb, which then stays with the scenario as an skb leak.',
     unverified: ['The mainline hash of the GRO fix is unverified.'],
     refs: ['skbuff-semantics.md §4.5', 'skbuff-semantics.md §4.6'],
+  },
+  'upstream-6.6': {
+    represents: 'upstream-6.1 plus the NAPI-local direct recycling rule and the v6.3 coalesce refusal. An skb free may put a pool page into the lockless alloc cache (napi_pp_put_page) only in softirq on the CPU that owns the pool\'s NAPI (pool->p.napi->list_owner == smp_processor_id()). mvneta_create_page_pool passes no .napi (pool_napi=none), so on mvneta every skb free still goes to the ptr_ring, wherever it runs; only the driver\'s own allow_direct puts (XDP_DROP, XDP_TX completion) use the cache. skb_try_coalesce refuses to mix pp and non-pp skbs and refuses any cloned pool `from` (coalesce=pp_match_noclone); skb_gro_receive refuses to mix pp_recycle (gro_pp_check, as 6.1.y).',
+    history: 'v6.5: 8c48eea3adf3 "page_pool: allow caching from safely localized NAPI" (Jakub Kicinski, Apr 2023: page_pool_params.napi, napi->list_owner, napi_pp_put_page) and b07a2d97ba5e "net: skb: plumb napi state thru skb freeing paths" (napi_safe through skb_release_data; in 6.6 the test is napi_safe || in_softirq(), so softirq is what counts). v6.3: 0646dc31ca88 "skbuff: Fix a race between coalescing and releasing SKBs" (Liang Chen; in 6.1.y from 6.1.25). mvneta itself did not change on the skb return path. --set pool_napi=rx shows what tying the pool to the RX NAPI would give: frees inside the poll (GRO, the stack\'s drops and TCP coalescing in tcp_v4_rcv) reach the cache; readers in process context and frees on another CPU keep using the ring, because there the cache would race the poll.',
+    expect: 'Every built-in scenario passes except coalesce-clone (as on upstream-6.1: the cloned pool skb is refused and stays with the scenario as an skb leak). On the default workloads every counter equals upstream-6.1\'s; with --set pool_napi=rx, tcp moves its napi-context frees (page_pool.skb_return.napi: the tailroom-copied segments freed in tcp_v4_rcv) from the ring to the cache, and free-context shows recycle.cached 1.',
+    unverified: ['The v6.5 tags of 8c48eea3adf3 and b07a2d97ba5e are inferred from their net-next dates (Apr 2023).'],
+    refs: ['pagepool-dma-semantics.md §2.5', 'skbuff-semantics.md §4.2', 'skbuff-semantics.md §4.6'],
+  },
+  'upstream-6.12': {
+    represents: 'upstream-6.6 plus the v6.7-v6.12 changes a mvneta-shaped driver reaches on the skb return path: every pool page carries pp_ref_count = 1 (v6.7 unified frag counting, v6.8 rename of pp_frag_count, BIAS_MAX halved for frag pools, which mvneta is not); skb_try_coalesce allows a cloned pool `from` again and takes pp_ref_count references on its frags (skb_pp_frag_ref), so the last holder recycles the page instead of releasing it (coalesce=pp_match_ppref; an skb mvneta builds always has its head in the linear part, locked once cloned, so for mvneta this only re-allows the tailroom copy: scenario coalesce-clone); netmem: napi_pp_put_page -> page_pool_put_full_netmem -> page_pool_put_netmem (page_pool_unref_and_test) -> page_pool_put_unrefed_netmem, which applies page_pool_napi_local() to every put without allow_direct (direct_recycle=napi_any). mvneta still passes no .napi and uses no per-CPU pool (cpuid -1), so it gains nothing from the NAPI-local rule. v6.12.0 has no DMA tracking (pool_dma_tracking=false).',
+    history: 'v6.7: 58d53d8f7da6 "page_pool: unify frag_count handling in page_pool_is_last_frag()" (pp_frag_count = 1 on every page). v6.8: "page_pool: Rename pp_frag_count to pp_ref_count", "page_pool: halve BIAS_MAX for multiple user references of a fragment", 8cfa2dee325f "skbuff: Add a function to check if a page belongs to page_pool" and f7dc3248dcfb "skbuff: Optimization of SKB coalescing for page pool" (Liang Chen, Dec 2023). v6.9: 2b0cfa6e4956 percpu page_pool (pool->cpuid, page_pool_create_percpu). v6.10: 4a96a4e807c3 "page_pool: check for PP direct cache locality later" (Alexander Lobakin: page_pool_napi_local moved from the skb code into page_pool_put_unrefed_netmem, napi_safe dropped). v6.11-v6.12: netmem conversion of page_pool (netmem_ref, page_pool_put_unrefed_netmem, memory providers). Debian\'s 6.12.y (6.12.117) also carries ee62ce7a1d90 (DMA tracking) and 95920c2ed02b (the 32-bit PP_MAGIC_MASK fix) as stable backports: run it as --set pool_dma_tracking=true.',
+    expect: 'Every built-in scenario passes.',
+    unverified: ['The exact tags of the BIAS_MAX and rename commits (v6.8) are inferred from the Dec 2023 net-next merge of the series.'],
+    refs: ['pagepool-dma-semantics.md §2.5', 'pagepool-dma-semantics.md §2.11', 'skbuff-semantics.md §4.6'],
+  },
+  'upstream-6.15': {
+    represents: 'upstream-6.12 plus DMA tracking: the pool keeps an xarray (pool->dma_mapped) of every page it mapped, stores the page\'s index in the upper bits of pp_magic (PP_DMA_INDEX_SHIFT 7; 32 index bits on arm64, 23 on 32-bit), and page_pool_scrub unmaps every still-mapped page when the pool is destroyed, so a page coming back after the device is gone is freed without an unmap through it (pool_dma_tracking=true). pp_magic is now tested through PP_MAGIC_MASK, which leaves the index bits out.',
+    history: 'ee62ce7a1d90 "page_pool: Track DMA-mapped pages and unmap them when destroying the pool" (Toke Hoiland-Jorgensen, Apr 2025, v6.15; backported to stable, e.g. Debian 6.12.117). 32-bit consequence: with POISON_POINTER_DELTA 0 the v6.15 PP_MAGIC_MASK tests only bits 2-6 and 30-31 of pp_magic (index bits 7-29), so a non-pool page whose lru.next holds a pointer below 1 GiB with bits 2-6 = 0b10000 passes page_pool_page_is_pp (parisc crashed); 95920c2ed02b (v6.18-rc1, in 6.12.117) bounds the index by the lowest bit of PAGE_OFFSET instead. On arm32-lpae (VMSPLIT_3G, PAGE_OFFSET 0xC0000000) both masks are the same, and every kernel pointer (lowmem, vmalloc, modules at 0xBF000000) has bit 31 set, so no pointer can be mistaken for a pool page there. pp-sim does not show it: it keeps no lru.next words of non-pool pages and no virtual address layout; showing it would need the first word of struct page for every page use and a platform whose PAGE_OFFSET is below 1 GiB.',
+    expect: 'Every built-in scenario passes (none leaves pages out at teardown, where the DMA tracking shows).',
+    refs: ['pagepool-dma-semantics.md §1', 'pagepool-dma-semantics.md §2.9', 'pagepool-dma-semantics.md §4.1'],
   },
 };
 
@@ -362,8 +386,8 @@ export const KNOB_TEXT: Record<KnobName, KnobText> = {
     refs: ['mvneta-workloads.md §2.3', 'mvneta-workloads.md §2.5', 'pagepool-dma-semantics.md §2.6'],
   },
   coalesce: {
-    history: 'steal is stock skb_try_coalesce; release, frag_list and reject are the three options the 2018 notes list after Eric Dumazet\'s review; pp_match is v5.14; pp_match_clone is 1effe8ca4e34 (v6.1).',
-    constraints: ['coalesce=pp_match and pp_match_clone need skb_recycle=pp_recycle.'],
+    history: 'steal is stock skb_try_coalesce; release, frag_list and reject are the three options the 2018 notes list after Eric Dumazet\'s review; pp_match is v5.14; pp_match_clone is 1effe8ca4e34 (v6.1); pp_match_noclone is 0646dc31ca88 (v6.3, 6.1.25+); pp_match_ppref is f7dc3248dcfb (v6.8, through v6.12 and later): a cloned pool `from` coalesces again, its frags taking pp_ref_count references instead of page references, so the page is recycled by its last holder rather than released.',
+    constraints: ['coalesce=pp_match, pp_match_clone, pp_match_noclone and pp_match_ppref need skb_recycle=pp_recycle.'],
     refs: ['pagepool-dma-semantics.md §3.6', 'skbuff-semantics.md §4.5', 'skbuff-semantics.md §4.6', 'skbuff-semantics.md §5.2'],
   },
   gro: {
@@ -395,6 +419,19 @@ export const KNOB_TEXT: Record<KnobName, KnobText> = {
     history: '"skb: Do mix page pool and page referenced frags in GRO" (Alexander Duyck, Jan 2023), present in v6.1.y.',
     unverified: ['The mainline hash of the GRO fix is unverified.'],
     refs: ['skbuff-semantics.md §4.5', 'skbuff-semantics.md §4.6'],
+  },
+  direct_recycle: {
+    history: 'driver up to v6.4 (only page_pool_recycle_direct / allow_direct puts from the driver\'s own poll); napi_skb from v6.5 (8c48eea3adf3 napi_pp_put_page, b07a2d97ba5e napi_safe); napi_any from v6.10 (4a96a4e807c3: page_pool_napi_local() inside page_pool_put_unrefed_netmem, so XDP frame returns and bulk frees qualify too). Execution contexts in pp-sim: napi = inside mvneta_poll on the CPU taking the RX interrupt (RX, XDP, GRO and its flush, the whole stack up to the socket queues: UDP drops, DSA skb_unshare, taps, tcp_v4_rcv coalescing, mvneta\'s TX completion); softirq = another CPU\'s softirq (the XDP_REDIRECT target\'s TX completion); process = readers (udp_recvmsg, tcp_recvmsg, packet_recvmsg, splice, munmap), release_sock\'s backlog, socket close, ifdown. Step scenarios: rx, napi_poll, xdp_return_frame and skb_gro_receive run as napi, the others as process, and `ctx: napi|softirq|process` on a step overrides it. page_pool.skb_return.{napi,softirq,process} count the pool pages skb frees hand back per context on every branch.',
+    refs: ['pagepool-dma-semantics.md §2.5', 'skbuff-semantics.md §4.2'],
+  },
+  pool_napi: {
+    history: 'page_pool_params.napi exists from v6.5 (8c48eea3adf3). mvneta has never set it (mvneta_create_page_pool), so none on every mvneta branch. rx is the design question: tie the pool to the RX NAPI (as bnxt and mlx5 do) and frees in napi context (counter page_pool.skb_return.napi) go to the cache (page_pool.recycle.cached) instead of the ring; frees in softirq on another CPU (page_pool.skb_return.softirq) and in process context (page_pool.skb_return.process) keep using the ring, because there the lockless cache would race the poll that allocates from it. On the notes\' workloads that is tcp and scp (the segments tcp_v4_rcv frees after copying them into the previous one\'s tailroom, about one in nine); UDP datagrams and coalesced TCP segments are freed by their readers in process context.',
+    unverified: ['Readers run in process context on the poll\'s CPU. TCP\'s skb_attempt_defer_free (v5.17) sends a reader\'s frees on another CPU back to the allocating CPU, freed there in net_rx_action\'s softirq, where with pool_napi=rx they could reach the cache while the NAPI is scheduled: not modelled.'],
+    refs: ['pagepool-dma-semantics.md §2.5'],
+  },
+  pool_dma_tracking: {
+    history: 'ee62ce7a1d90 (v6.15): pool->dma_mapped xarray, index in pp_magic under PP_MAGIC_MASK, unmap of every outstanding page in page_pool_scrub at destroy. Off on upstream-6.12 (v6.12.0), on on upstream-6.15; Debian 6.12.y (6.12.117) carries it as a stable backport, so compare 6.12.y with --set pool_dma_tracking=true. What it changes at destroy and unbind is modelled with the pool\'s teardown.',
+    refs: ['pagepool-dma-semantics.md §2.9', 'pagepool-dma-semantics.md §4.1'],
   },
 };
 

@@ -1,4 +1,4 @@
-import { COUNTER_NAMES, type CounterName, type ViolationKind } from './names.js';
+import { COUNTER_NAMES, type CounterName, type ExecCtx, type ViolationKind } from './names.js';
 import { Findings, TraceComplete } from './findings.js';
 import { InternalError } from './errors.js';
 import type { Knobs, PlatformFacts } from './knobs.js';
@@ -54,6 +54,8 @@ export class Kernel {
   frame = 0;
   /** True while running in the driver's NAPI (softirq) context. */
   inNapi = false;
+  /** True while running in softirq on a CPU other than the one polling the pool's NAPI (inNapi false). */
+  otherCpuSoftirq = false;
   private readonly stack: string[] = new Array<string>(64).fill('');
   private depth = 0;
 
@@ -72,6 +74,11 @@ export class Kernel {
     this.napiFrag = new PageFragCache(this);
     this.netdevFrag = new PageFragCache(this);
     this.sockFrag = new PageFragCache(this);
+  }
+
+  /** The execution context of the code running now. */
+  ctx(): ExecCtx {
+    return this.inNapi ? 'napi' : this.otherCpuSoftirq ? 'softirq' : 'process';
   }
 
   /** Enter a kernel function (for call paths of findings). */

@@ -9,7 +9,7 @@ export interface Knobs {
   dma_skip_cpu_sync: 'false' | 'true' | 'n/a';
   pool_sync_for_device: 'false' | 'true' | 'n/a';
   jumbo_frags: 'release' | 'keep' | 'recycle' | 'n/a';
-  coalesce: 'steal' | 'release' | 'frag_list' | 'reject' | 'pp_match' | 'pp_match_clone';
+  coalesce: 'steal' | 'release' | 'frag_list' | 'reject' | 'pp_match' | 'pp_match_clone' | 'pp_match_noclone' | 'pp_match_ppref';
   gro: 'on' | 'off';
   xdp: 'none' | 'drop_redirect' | 'all';
   inflight_accounting: 'false' | 'true';
@@ -17,6 +17,9 @@ export interface Knobs {
   rx_copybreak: '256' | '128' | '0' | 'n/a';
   rx_geometry: 'v4.19' | 'rfc-2018' | 'v5.5';
   gro_pp_check: 'false' | 'true';
+  direct_recycle: 'driver' | 'napi_skb' | 'napi_any';
+  pool_napi: 'none' | 'rx';
+  pool_dma_tracking: 'false' | 'true';
 }
 export type KnobName = keyof Knobs;
 
@@ -67,8 +70,8 @@ export const KNOBS: { [K in KnobName]: KnobSpec } = {
     appliesWhen: { knob: 'driver', values: ['page_pool'] },
   },
   coalesce: {
-    values: ['steal', 'release', 'frag_list', 'reject', 'pp_match', 'pp_match_clone'],
-    meaning: 'what skb_try_coalesce does when from is pool-backed: steal (stock), release (option 1: unmap the head from the pool before stealing it), frag_list (option 2: chain from on to\'s frag_list instead of stealing), reject (option 3: refuse, tailroom copy too), pp_match (v5.14: refuse when pp_recycle differs), pp_match_clone (v6.1: refuse unless to.pp_recycle == (from.pp_recycle && !skb_cloned(from)))',
+    values: ['steal', 'release', 'frag_list', 'reject', 'pp_match', 'pp_match_clone', 'pp_match_noclone', 'pp_match_ppref'],
+    meaning: 'what skb_try_coalesce does when from is pool-backed: steal (stock), release (option 1: unmap the head from the pool before stealing it), frag_list (option 2: chain from on to\'s frag_list instead of stealing), reject (option 3: refuse, tailroom copy too), pp_match (v5.14: refuse when pp_recycle differs), pp_match_clone (v6.1: refuse unless to.pp_recycle == (from.pp_recycle && !skb_cloned(from))), pp_match_noclone (v6.3 0646dc31ca88, 6.1.25+: refuse when to.pp_recycle != from.pp_recycle || (from.pp_recycle && skb_cloned(from))), pp_match_ppref (v6.8 f7dc3248dcfb: refuse when pp_recycle differs; a cloned pool from gives its frags pp_ref_count references, skb_pp_frag_ref)',
   },
   gro: { values: ['on', 'off'], meaning: 'napi_gro_receive merging on TCP flows (head steal, frags, frag_list)' },
   xdp: { values: ['none', 'drop_redirect', 'all'], meaning: 'XDP verdicts the driver supports (all = PASS/DROP/TX/REDIRECT)' },
@@ -92,6 +95,21 @@ export const KNOBS: { [K in KnobName]: KnobSpec } = {
   gro_pp_check: {
     values: ['false', 'true'],
     meaning: 'skb_gro_receive refuses to merge skbs whose pp_recycle differs (v6.2, backported to v6.1.y)',
+  },
+  direct_recycle: {
+    values: ['driver', 'napi_skb', 'napi_any'],
+    meaning: "who may put a page into the pool's lockless alloc cache: driver (only the driver's own allow_direct puts in its NAPI poll, up to v6.4), napi_skb (v6.5 8c48eea3adf3 napi_pp_put_page: also an skb free, when in softirq on the CPU that owns the pool's NAPI), napi_any (v6.10 4a96a4e807c3 page_pool_napi_local in page_pool_put_unrefed_netmem: every put without allow_direct, skb or not, under the same rule)",
+    appliesWhen: { knob: 'driver', values: ['page_pool'] },
+  },
+  pool_napi: {
+    values: ['none', 'rx'],
+    meaning: "the driver's page_pool_params.napi: none (mvneta_create_page_pool passes none, and page_pool_create leaves cpuid -1, so the NAPI-local rule never holds) or rx (the pool is tied to the RX NAPI: frees in softirq on the CPU running that NAPI may use the cache)",
+    appliesWhen: { knob: 'direct_recycle', values: ['napi_skb', 'napi_any'] },
+  },
+  pool_dma_tracking: {
+    values: ['false', 'true'],
+    meaning: 'the pool keeps an xarray of the pages it DMA-mapped and unmaps them all at destroy, so a page returned later is not unmapped through a gone device (v6.15, ee62ce7a1d90; backported to 6.12.y)',
+    appliesWhen: { knob: 'driver', values: ['page_pool'] },
   },
 };
 

@@ -7,6 +7,7 @@ export const COUNTER_NAMES = [
   'page_pool.alloc.refill', 'page_pool.alloc.waive',
   'page_pool.recycle.cached', 'page_pool.recycle.cache_full', 'page_pool.recycle.ring', 'page_pool.recycle.ring_full',
   'page_pool.recycle.released_refcnt',
+  'page_pool.skb_return.napi', 'page_pool.skb_return.softirq', 'page_pool.skb_return.process',
   'page_pool.hold_cnt', 'page_pool.release_cnt', 'page_pool.inflight',
   'dma.map', 'dma.unmap', 'dma.sync_for_cpu', 'dma.sync_for_device', 'dma.sync_for_device_bytes', 'dma.mapped',
   'page.alloc', 'page.free', 'slab.alloc', 'slab.free',
@@ -18,6 +19,13 @@ export const COUNTER_NAMES = [
   'app.bytes_read', 'app.datagrams_read', 'app.corrupt_reads',
 ] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
+
+/**
+ * Where a free runs: napi (softirq on the CPU whose NAPI poll is running: in_softirq() and
+ * napi->list_owner == smp_processor_id()), softirq (softirq on another CPU), process (process context).
+ */
+export const EXEC_CTXS = ['napi', 'softirq', 'process'] as const;
+export type ExecCtx = (typeof EXEC_CTXS)[number];
 
 export interface KindInfo {
   meaning: string;

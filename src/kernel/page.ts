@@ -43,6 +43,8 @@ export class PageTable {
   readonly pool: Uint16Array;
   /** page->pp_magic == PP_SIGNATURE. */
   readonly ppMagic: Uint8Array;
+  /** page->pp_ref_count (v6.8; pp_frag_count before): 1 while the pool owns the page, more after skb_pp_frag_ref. */
+  readonly ppRefCount: Int32Array;
   /** page->private as stored (may be truncated to long_bits). */
   readonly private: Float64Array;
   /** page->dma_addr as stored. */
@@ -63,6 +65,7 @@ export class PageTable {
     this.origin = new Uint8Array(count);
     this.pool = new Uint16Array(count);
     this.ppMagic = new Uint8Array(count);
+    this.ppRefCount = new Int32Array(count);
     this.private = new Float64Array(count);
     this.dmaAddr = new Float64Array(count);
     this.gen = new Uint32Array(count);

@@ -127,7 +127,11 @@ export class PagePool {
     } else {
       pg.dmaAddr[i] = a;
     }
-    if (this.p.setPpInfo) pg.ppMagic[i] = 1;
+    if (this.p.setPpInfo) {
+      // page_pool_set_pp_info: pp_magic, pp, and (v6.7+) pp_ref_count = 1.
+      pg.ppMagic[i] = 1;
+      pg.ppRefCount[i] = 1;
+    }
     if (this.p.syncForDevice) k.dma.dma_sync_single_range_for_device(this.dmaAddr(pfn), this.p.offset, this.p.maxLen, this.p.dmaDir);
     this.hold++;
     k.counters['page_pool.hold_cnt']++;
@@ -137,13 +141,24 @@ export class PagePool {
   }
 
   /**
+   * page_pool_napi_local (v6.10; the same test inside napi_pp_put_page from v6.5): in softirq on the
+   * CPU that runs the pool's NAPI. mvneta makes no per-CPU pool (cpuid -1), so only p.napi can hold.
+   */
+  napiLocal(): boolean {
+    return this.k.knobs.pool_napi === 'rx' && this.k.inNapi;
+  }
+
+  /**
    * page_pool_put_page(pool, page, dma_sync_size, allow_direct) (v5.7 shape; v4.18–v5.4 had no
-   * sync size). Returns false when the page is not this pool's: the caller completes the free.
+   * sync size; v6.10+ page_pool_put_unrefed_netmem, which upgrades allow_direct when napi-local).
+   * Returns false when the page is not this pool's: the caller completes the free.
    */
   put(pfn: number, dmaSyncSize: number, allowDirect: boolean, headObj = -1): boolean {
     const k = this.k;
     const pg = k.pages;
-    k.enter('page_pool_put_page');
+    const any = k.knobs.direct_recycle === 'napi_any';
+    k.enter(any ? 'page_pool_put_unrefed_netmem' : 'page_pool_put_page');
+    if (any && !allowDirect) allowDirect = this.napiLocal();
     if (!this.owns(pfn)) {
       k.violation('wrong-recycle', () => (headObj >= 0 ? k.slab.describe(headObj) : pg.describe(pfn)));
       k.leave();
@@ -210,6 +225,7 @@ export class PagePool {
     pg.private[i] = 0;
     pg.dmaAddr[i] = 0;
     pg.ppMagic[i] = 0;
+    pg.ppRefCount[i] = 0;
     pg.pool[i] = 0;
     pg.owner[i] = Owner.page;
     this.release++;

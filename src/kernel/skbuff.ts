@@ -608,22 +608,40 @@ function xdp_return_skb_page(k: Kernel, s: SkBuff): boolean {
     taken = s.head_frag === 1;
     if (taken) k.put_page(s.sh.headPfn);
   } else {
+    countSkbReturn(k);
     taken = pool.put(s.sh.headPfn, -1, false, s.sh.headKind === Head.kmalloc ? s.sh.headObj : -1);
   }
   k.leave();
   return taken;
 }
 
-/** page_pool_return_skb_page (v5.14): pp_magic decides; the page's pool takes it back. */
+/**
+ * page_pool_return_skb_page (v5.14) / napi_pp_put_page (v6.5+): pp_magic decides; the page's pool
+ * takes it back. v6.5 lets the free use the cache when napi-local; v6.8+ drops a pp_ref_count first.
+ */
 export function page_pool_return_skb_page(k: Kernel, pfn: number): boolean {
   const pg = k.pages;
   const i = pg.idx(pfn);
   if (pg.ppMagic[i] !== 1) return false;
-  k.enter('page_pool_return_skb_page');
+  const dr = k.knobs.direct_recycle;
+  k.enter(dr === 'driver' ? 'page_pool_return_skb_page' : 'napi_pp_put_page');
   const pool = k.pools[pg.pool[i]!];
-  if (pool) pool.put(pfn, -1, false, -1);
+  if (pool) {
+    countSkbReturn(k);
+    // page_pool_unref_netmem (v6.8): not the last pp reference, the page stays out.
+    if (pg.ppRefCount[i]! > 1) pg.ppRefCount[i]!--;
+    else pool.put(pfn, -1, dr === 'napi_skb' && pool.napiLocal(), -1);
+  }
   k.leave();
   return pool !== undefined;
+}
+
+/** A pool page handed back by an skb free, by the context the free runs in. */
+function countSkbReturn(k: Kernel): void {
+  const c = k.counters;
+  if (k.inNapi) c['page_pool.skb_return.napi']++;
+  else if (k.otherCpuSoftirq) c['page_pool.skb_return.softirq']++;
+  else c['page_pool.skb_return.process']++;
 }
 
 /** kfree_skb_partial(skb, head_stolen): a stolen head frees only the struct. */
@@ -667,6 +685,10 @@ function tryCoalesce(k: Kernel, to: SkBuff, from: SkBuff): CoalesceResult {
   if (skb_cloned(to)) return 'refused';
   if (mode === 'pp_match' && to.pp_recycle !== from.pp_recycle) return 'refused';
   if (mode === 'pp_match_clone' && to.pp_recycle !== (from.pp_recycle === 1 && !skb_cloned(from) ? 1 : 0)) return 'refused';
+  // v6.3 0646dc31ca88: no pp skb mixing, and no cloned pool `from` at all.
+  if (mode === 'pp_match_noclone' && (to.pp_recycle !== from.pp_recycle || (from.pp_recycle === 1 && skb_cloned(from)))) return 'refused';
+  // v6.8 f7dc3248dcfb: no mixing; a cloned pool `from` is fine (skb_pp_frag_ref below).
+  if (mode === 'pp_match_ppref' && to.pp_recycle !== from.pp_recycle) return 'refused';
   const poolFrom = skbIsPoolBacked(k, from);
   if (mode === 'reject' && poolFrom) return 'refused';
   const len = from.len;
@@ -723,6 +745,8 @@ function tryCoalesce(k: Kernel, to: SkBuff, from: SkBuff): CoalesceResult {
   }
   if (!skb_cloned(from)) {
     fs.nr_frags = 0;
+  } else if (mode === 'pp_match_ppref' && from.pp_recycle === 1) {
+    skb_pp_frag_ref(k, fs);
   } else {
     for (let f = 0; f < fs.nr_frags; f++) {
       k.enter('__skb_frag_ref');
@@ -734,6 +758,19 @@ function tryCoalesce(k: Kernel, to: SkBuff, from: SkBuff): CoalesceResult {
   to.len += len;
   to.data_len += len;
   return stolen ? 'stolen' : 'frags';
+}
+
+/** skb_pp_frag_ref (v6.8): a pool frag gets a pp_ref_count reference (page_pool_ref_netmem), any other page a page ref. */
+function skb_pp_frag_ref(k: Kernel, sh: SkbSharedInfo): void {
+  k.enter('skb_pp_frag_ref');
+  const pg = k.pages;
+  for (let f = 0; f < sh.nr_frags; f++) {
+    const pfn = sh.fragPfn[f]!;
+    const i = pg.idx(pfn);
+    if (pg.ppMagic[i] === 1) pg.ppRefCount[i]!++;
+    else k.get_page(pfn);
+  }
+  k.leave();
 }
 
 /**

@@ -55,11 +55,14 @@ export class RedirectTarget {
     if (this.frames.length === 0) return;
     const wasNapi = k.inNapi;
     k.inNapi = false;
+    // The target's TX completion runs in its own NAPI, on another CPU.
+    k.otherCpuSoftirq = true;
     k.enter('target_txq_done');
     for (let i = 0; i < this.frames.length; i++) this.complete(this.frames[i]!, this.addrs[i]!);
     this.frames.length = 0;
     this.addrs.length = 0;
     k.leave();
+    k.otherCpuSoftirq = false;
     k.inNapi = wasNapi;
   }
 

@@ -268,11 +268,14 @@ export class Engine implements TcpEnv {
     this.irqCount = 0;
     k.now = this.now_;
     k.resetPath();
+    // net_rx_action on the CPU taking the RX interrupt: the GRO flush (napi_complete_done) is still NAPI context.
+    k.inNapi = true;
     do {
       this.nic.txDone();
       this.nic.poll(NAPI_BUDGET);
       this.stack.flushGro();
     } while (this.nic.pendingDescriptors > 0);
+    k.inNapi = false;
     this.stack.redirect.txDone();
     if (this.cfg.host.reader === 'fast') this.readAll();
   }

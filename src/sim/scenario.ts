@@ -1,4 +1,5 @@
 import type { SourceLoc } from '../kernel/errors.js';
+import type { ExecCtx } from '../kernel/names.js';
 
 /** A parsed, validated scenario file (contract §2). Times in ns, sizes in bytes, rates in bit/s. */
 export interface Scenario {
@@ -38,8 +39,9 @@ export interface Host {
   readMode: 'copy' | 'splice' | 'zerocopy';
 }
 
-/** One step of contract §2.1; `loc` points at the step in the file. */
-export type Step =
+/** One step of contract §2.1; `loc` points at the step in the file; `ctx` where it runs when not its default. */
+export type Step = StepCall & { ctx?: ExecCtx | undefined };
+type StepCall =
   | { op: 'rx'; as: string | undefined; len: number; flow: string | undefined; loc: SourceLoc }
   | {
       op: 'skb_clone' | 'skb_copy' | 'pskb_copy' | 'skb_unshare' | 'skb_splice_bits' | 'tcp_zerocopy_receive' | 'packet_rcv';
@@ -56,7 +58,7 @@ export type Step =
   | { op: 'xdp_return_frame'; frame: string; loc: SourceLoc }
   | { op: 'teardown'; loc: SourceLoc };
 
-export type StepOp = Step['op'];
+export type StepOp = StepCall['op'];
 
 export type CmpOp = '==' | '!=' | '>' | '>=' | '<' | '<=';
 

@@ -93,6 +93,7 @@ export class StepRunner {
   teardown(): void {
     this.k.resetPath();
     this.k.inNapi = false;
+    this.k.otherCpuSoftirq = false;
     this.nic.ifdown();
   }
 
@@ -100,7 +101,10 @@ export class StepRunner {
   run(step: Step): void {
     const k = this.k;
     k.resetPath();
-    k.inNapi = step.op === 'rx' || step.op === 'napi_poll' || step.op === 'xdp_return_frame';
+    // Contract §2.1: rx, napi_poll and xdp_return_frame run in the driver's NAPI, the rest in process context, unless `ctx` says.
+    const ctx = step.ctx ?? (step.op === 'rx' || step.op === 'napi_poll' || step.op === 'xdp_return_frame' ? 'napi' : 'process');
+    k.inNapi = ctx === 'napi';
+    k.otherCpuSoftirq = ctx === 'softirq';
     switch (step.op) {
       case 'rx': {
         this.frames++;

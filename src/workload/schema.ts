@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { InputError } from '../kernel/errors.js';
-import { COUNTER_NAMES, LEAK_KINDS, VIOLATION_KINDS } from '../kernel/names.js';
+import { COUNTER_NAMES, EXEC_CTXS, LEAK_KINDS, VIOLATION_KINDS } from '../kernel/names.js';
 import { documentSchema, type SchemaNames } from './schema-docs.js';
 import type { StepOp } from './types.js';
 import { parseRate, parseSize, parseTime } from './units.js';
@@ -20,22 +20,22 @@ export function show(v: unknown): string {
 /** Arguments of each step op, in the order of contract §2.1; the first one is the scalar shorthand. */
 export const STEP_ARGS = {
   rx: ['as', 'len', 'flow'],
-  skb_clone: ['skb', 'as'],
-  skb_copy: ['skb', 'as'],
-  pskb_copy: ['skb', 'as'],
-  pskb_expand_head: ['skb'],
-  skb_unshare: ['skb', 'as'],
-  skb_try_coalesce: ['to', 'from'],
+  skb_clone: ['skb', 'as', 'ctx'],
+  skb_copy: ['skb', 'as', 'ctx'],
+  pskb_copy: ['skb', 'as', 'ctx'],
+  pskb_expand_head: ['skb', 'ctx'],
+  skb_unshare: ['skb', 'as', 'ctx'],
+  skb_try_coalesce: ['to', 'from', 'ctx'],
   skb_gro_receive: ['held', 'skb'],
-  skb_splice_bits: ['skb', 'as'],
-  pipe_release: ['pipe'],
-  tcp_zerocopy_receive: ['skb', 'as'],
-  munmap: ['vma'],
-  packet_rcv: ['skb', 'as'],
-  kfree_skb: ['skb'],
-  consume_skb: ['skb'],
+  skb_splice_bits: ['skb', 'as', 'ctx'],
+  pipe_release: ['pipe', 'ctx'],
+  tcp_zerocopy_receive: ['skb', 'as', 'ctx'],
+  munmap: ['vma', 'ctx'],
+  packet_rcv: ['skb', 'as', 'ctx'],
+  kfree_skb: ['skb', 'ctx'],
+  consume_skb: ['skb', 'ctx'],
   napi_poll: ['budget'],
-  xdp_return_frame: ['frame'],
+  xdp_return_frame: ['frame', 'ctx'],
   teardown: [],
 } as const satisfies Record<StepOp, readonly string[]>;
 export const STEP_OPS = Object.keys(STEP_ARGS) as StepOp[];
@@ -98,8 +98,10 @@ function shorthand<O extends z.ZodObject>(key: string, shorts: readonly z.ZodTyp
   });
 }
 const nothing = [z.null(), z.literal('')] as const;
-const skbAs = z.strictObject({ skb: objName, as: objName });
-const one = <K extends string>(key: K) => shorthand(key, [objName], z.strictObject({ [key]: objName } as Record<K, typeof objName>));
+/** Where a step runs (issue 18): napi = softirq on the CPU polling the pool's NAPI, softirq = on another CPU, process. */
+const ctx = z.enum(EXEC_CTXS).optional();
+const skbAs = z.strictObject({ skb: objName, as: objName, ctx });
+const one = <K extends string>(key: K) => shorthand(key, [objName], z.strictObject({ [key]: objName, ctx } as Record<K, typeof objName>));
 
 /** Frame bytes without FCS; the upper limit depends on nic.mtu and is checked by the loader. */
 const frameLen = z
@@ -113,7 +115,7 @@ const stepArgs = {
   pskb_copy: skbAs,
   pskb_expand_head: one('skb'),
   skb_unshare: skbAs,
-  skb_try_coalesce: z.strictObject({ to: objName, from: objName }),
+  skb_try_coalesce: z.strictObject({ to: objName, from: objName, ctx }),
   skb_gro_receive: z.strictObject({ held: objName, skb: objName }),
   skb_splice_bits: skbAs,
   pipe_release: one('pipe'),

@@ -75,5 +75,5 @@ test('list prints every knob and every branch', () => {
   assert.equal(knobs.code, 0);
   assert.deepEqual(knobs.out.split('\n').filter((l) => /^\S/.test(l)).map((l) => l.split(' ')[0]), KNOB_NAMES);
   const br = capture(['list', 'branches']).out;
-  for (const b of ['baseline-4.20', 'mvneta_03', 'mvneta_04', 'mvneta_07', 'dma-addr-in-page', 'v5.5', 'upstream-5.14', 'upstream-6.1']) assert.match(br, new RegExp(`^${b.replace('.', '\\.')} `, 'm'));
+  for (const b of ['baseline-4.20', 'mvneta_03', 'mvneta_04', 'mvneta_07', 'dma-addr-in-page', 'v5.5', 'upstream-5.14', 'upstream-6.1', 'upstream-6.6', 'upstream-6.12', 'upstream-6.15']) assert.match(br, new RegExp(`^${b.replace('.', '\\.')} `, 'm'));
 });
