@@ -4,6 +4,7 @@ import { scenarioJsonSchema } from '../workload/schema.js';
 import { ciCommand, type CiCliOptions } from './commands/ci.js';
 import { compareCommand, type CompareOptions } from './commands/compare.js';
 import { explainCommand } from './commands/explain.js';
+import { exploreCommand, type ExploreCliOptions } from './commands/explore.js';
 import { listCommand } from './commands/list.js';
 import { mergeCommand, type MergeOptions } from './commands/merge.js';
 import { replayCommand, type ReplayCliOptions } from './commands/replay.js';
@@ -91,6 +92,25 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .option('--no-color', 'no colour')
     .option('--debug', 'stack traces for internal errors')
     .action((files: string[], o: MergeOptions) => { setCode(mergeCommand(io, files, o)); });
+  program
+    .command('explore')
+    .description('generate kernel operation sequences on a branch; shrink each finding to a step scenario')
+    .option('--branch <name>', 'branch (or a branch file) to explore (default upstream-6.1)')
+    .option('--set <knob=value>', 'knob or platform fact override, repeatable', collect)
+    .option('--platform <name>', 'espressobin | arm32-lpae')
+    .option('--seed <n>', 'seed of the generator (default 1): same seed and options, same findings')
+    .option('--runs <n>', 'sequences to generate (default 1000)')
+    .option('--max-steps <k>', 'steps per sequence at most (default 12)')
+    .option('--time-limit <time>', 'stop generating after this wall-clock time, e.g. 60s')
+    .option('--mtu <n>', 'nic.mtu of the explored board (default 9000: multi-buffer frames occur)')
+    .option('--xdp <verdict>', 'XDP program verdict: none | pass | drop | tx | redirect (default none)')
+    .option('--out <dir>', 'write each finding as a step scenario file')
+    .option('--json <file>', 'write pp-sim/explore@1 JSON (- for stdout)')
+    .option('--expect-clean', 'exit 1 when anything is found (CI on a design under review)')
+    .option('--quiet', 'only the closing line')
+    .option('--no-progress', 'no progress indicator')
+    .option('--debug', 'stack traces for internal errors')
+    .action((o: ExploreCliOptions) => { setCode(exploreCommand(io, o)); });
   program
     .command('explain <name>')
     .description('what a violation kind, leak kind, branch, knob or platform means, and where it comes from')

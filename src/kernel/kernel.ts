@@ -20,7 +20,8 @@ export function newCounters(): Counters {
 }
 
 /** Pages the model tracks: enough for ring, pool, socket queues and TCP windows. */
-const MODEL_PAGES = 1 << 16;
+/** Pages of RAM the model keeps struct page state for (256 MiB); short step sequences need fewer. */
+export const MODEL_PAGES = 1 << 16;
 
 /**
  * The simulated machine's memory model: page allocator, counters, findings, the kernel call path
@@ -59,12 +60,12 @@ export class Kernel {
   private readonly stack: string[] = new Array<string>(64).fill('');
   private depth = 0;
 
-  constructor(knobs: Knobs, facts: PlatformFacts) {
+  constructor(knobs: Knobs, facts: PlatformFacts, modelPages = MODEL_PAGES) {
     this.knobs = knobs;
     this.facts = facts;
     if (facts.page_size !== PAGE_SIZE) throw new InternalError(`page_size ${facts.page_size} is not modelled`);
     const ramPages = Math.floor(facts.ram / PAGE_SIZE);
-    const count = Math.min(MODEL_PAGES, ramPages);
+    const count = Math.min(modelPages, ramPages);
     // RAM starts at 0; with LPAE highmem the modelled window is the top of RAM, above 4 GiB.
     const base = facts.high_pages_first ? ramPages - count : 0x10000;
     this.pages = new PageTable(base, count);

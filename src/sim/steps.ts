@@ -10,6 +10,7 @@ import {
   pskb_copy,
   pskb_expand_head,
   skb_clone,
+  skb_cloned,
   skb_copy,
   skb_gro_receive,
   skb_shared,
@@ -162,6 +163,10 @@ export class StepRunner {
         const held = this.skb(step, step.held, 'held');
         const s = this.skb(step, step.skb, 'skb');
         if (held === s) throw new InputError('skb_gro_receive: held and skb are the same skb', step.loc);
+        // dev_gro_receive runs before any tap or socket could clone the skb: GRO never sees a clone.
+        for (const [arg, x] of [['held', held], ['skb', s]] as const) {
+          if (skb_cloned(x) || skb_shared(x)) throw new InputError(`skb_gro_receive takes skbs fresh from the driver; '${arg === 'held' ? step.held : step.skb}' is ${skb_shared(x) ? 'shared' : 'cloned'}`, this.argLoc(step, arg));
+        }
         k.inNapi = true;
         const r = skb_gro_receive(k, held, s, GRO_TCP_HEADERS);
         if (r !== 'refused') this.drop(step.skb);
@@ -265,6 +270,16 @@ export class StepRunner {
 
   private drop(name: string): void {
     this.names.delete(name);
+  }
+
+  /** Names bound to live objects, in binding order: what a generated next step may use. */
+  live(): { name: string; kind: Obj['kind']; shared: boolean; cloned: boolean }[] {
+    const out: { name: string; kind: Obj['kind']; shared: boolean; cloned: boolean }[] = [];
+    for (const [name, o] of this.names) {
+      if (o.kind === 'skb' && (!o.skb.alive || o.skb.id !== o.id)) continue;
+      out.push({ name, kind: o.kind, shared: o.kind === 'skb' && skb_shared(o.skb), cloned: o.kind === 'skb' && skb_cloned(o.skb) });
+    }
+    return out;
   }
 
   /** XDP frames the steps never returned. */
