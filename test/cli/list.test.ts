@@ -96,7 +96,7 @@ test('list knobs keeps values and descriptions in their columns, wrapped to 100 
     for (const row of rows) {
       const spec = KNOBS[row.name as keyof typeof KNOBS];
       assert.equal(row.values, spec.values.join('|'), row.name);
-      const dep = spec.appliesWhen ? ` [n/a unless ${spec.appliesWhen.knob}=${spec.appliesWhen.values.join('|')}]` : '';
+      const dep = spec.appliesWhen ? ` [n/a unless ${spec.appliesWhen.knob} = ${spec.appliesWhen.values.join(' | ')}]` : '';
       assert.equal(row.meaning, `${spec.meaning}${dep}`.replace(/\s+/g, ' '), row.name);
     }
   }

@@ -55,7 +55,7 @@ function knobs(): Listing {
   const items = KNOB_NAMES.map((k) => ({ name: k, values: KNOBS[k].values, meaning: KNOBS[k].meaning, appliesWhen: KNOBS[k].appliesWhen ?? null }));
   const VALUES = 24;
   const rows = items.map((k): ColumnCell[] => {
-    const dep = k.appliesWhen ? ` [n/a unless ${k.appliesWhen.knob}=${k.appliesWhen.values.join('|')}]` : '';
+    const dep = k.appliesWhen ? ` [n/a unless ${k.appliesWhen.knob} = ${k.appliesWhen.values.join(' | ')}]` : '';
     const values = wrapTokens(k.values.map((v, i) => (i < k.values.length - 1 ? `${v}|` : v)), VALUES, '');
     return [k.name, values, `${k.meaning}${dep}`];
   });
