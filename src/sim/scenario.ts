@@ -40,7 +40,7 @@ export interface Host {
 
 /** One step of contract §2.1; `loc` points at the step in the file. */
 export type Step =
-  | { op: 'rx'; as: string | undefined; len: number; flow: string | undefined; loc: SourceLoc }
+  | { op: 'rx'; as: string | undefined; len: number; flow: string | undefined; poll: boolean; loc: SourceLoc }
   | {
       op: 'skb_clone' | 'skb_copy' | 'pskb_copy' | 'skb_unshare' | 'skb_splice_bits' | 'tcp_zerocopy_receive' | 'packet_rcv';
       skb: string;
