@@ -295,7 +295,7 @@ export const BRANCH_TEXT: Record<string, BranchText> = {
   mvneta_07: {
     represents: 'The RFC posted 2018-12-07, "[net-next PATCH RFC 0/8] page_pool DMA handling and allow to recycles frames via SKB": mem_info moved right after the head_frag/pfmemalloc flags, outside the header region, and copied by __skb_clone. The RFC carried no mvneta XDP patch.',
     history: 'Branch mvneta_07_page_pool_recycle. Review: DaveM noted page->private is 32 bits on 32-bit ARM with LPAE (-> dma-addr-in-page); Eric Dumazet listed the paths that move pages between skbs (skb_try_coalesce, splice, GRO, clone, tcp_zerocopy_receive). Not merged; the design returned in 2021 as pp_recycle (upstream-5.14).',
-    expect: 'Copies are clean; expand-head still shows wrong-recycle (the hook does not test head_frag), and TCP coalescing/GRO steal pool heads (pp-page-as-frag, freed-while-mapped): Eric Dumazet\'s point.',
+    expect: 'Copies are clean; expand-head still shows wrong-recycle (the hook does not test head_frag), and TCP coalescing/GRO steal pool heads (pp-page-as-frag, freed-while-mapped): Eric Dumazet\'s point. Recycled heads go back to the NIC unsynced (dma-dirty-cacheline in multicast, tcp, scp, jumbo), as on mvneta_03.',
     unverified: [UNVERIFIED.hook, UNVERIFIED.headFrag, UNVERIFIED.cloneCopy],
     refs: ['mvneta-workloads.md §2.3', 'pagepool-dma-semantics.md §3.6', 'skbuff-semantics.md §5.0', 'skbuff-semantics.md §5.2'],
   },
