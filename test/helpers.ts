@@ -22,3 +22,25 @@ export function kinds(r: Report): Record<string, number> {
   for (const l of r.leaks) out[`leak:${l.kind}`] = l.count;
   return out;
 }
+
+/** Findings and counters of a step scenario given as step lines (contract §2.1 syntax). */
+export interface StepOutcome {
+  violations: Record<string, number>;
+  leaks: Record<string, number>;
+  counters: Report['counters'];
+}
+
+/** Runs step lines under a branch, with knob overrides, an MTU and the scenario's xdp mode. */
+export function runStepLines(
+  branch: string,
+  steps: readonly string[],
+  o: { set?: Record<string, string> | undefined; mtu?: number | undefined; xdp?: string | undefined; platform?: string | undefined } = {},
+): StepOutcome {
+  const yaml = ['name: steps', `nic: { mtu: ${o.mtu ?? 1500} }`, ...(o.xdp ? [`xdp: ${o.xdp}`] : []), 'steps:', ...steps.map((s) => `  - ${s}`), ''].join('\n');
+  const r = runYaml(yaml, { branch, ...(o.set ? { set: o.set } : {}), ...(o.platform ? { platform: o.platform } : {}) });
+  return {
+    violations: Object.fromEntries(r.violations.map((v) => [v.kind, v.count])),
+    leaks: Object.fromEntries(r.leaks.map((l) => [l.kind, l.count])),
+    counters: r.counters,
+  };
+}

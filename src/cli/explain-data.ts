@@ -111,12 +111,25 @@ export const VIOLATION_TEXT: Record<ViolationKind, FindingText> = {
   },
   'dma-sync-out-of-range': {
     means: 'A sync that reaches beyond the mapping, e.g. a sync length from a buffer geometry larger than what was mapped, or a pool sync-for-device past max_len.',
-    kernel: 'dma-debug: "device driver syncs DMA memory outside allocated range".',
-    model: 'pp-sim compares offset + length of every sync with the mapping\'s size.',
+    kernel: 'dma-debug: "device driver tries to sync DMA memory it has not allocated [device address=…] [size=… bytes]". check_sync looks the range up with containing_match, which finds no mapping for a range that runs past the end, so the sync is reported as unknown memory; its "syncs DMA memory outside allocated range" message needs a containing mapping smaller than the sync and is effectively unreachable.',
+    model: 'pp-sim compares offset + length of every sync with the mapping\'s size and keeps this kind separate from dma-sync-not-mapped (no mapping at the base address at all), although dma-debug prints the same line for both.',
     seen: [],
     howTo: 'No built-in branch or scenario produces it; it guards custom branches and model changes.',
-    functions: ['dma_sync_single_range_for_cpu', 'dma_sync_single_range_for_device', 'page_pool_dma_sync_for_device'],
+    functions: ['dma_sync_single_range_for_cpu', 'dma_sync_single_range_for_device', 'page_pool_dma_sync_for_device', 'check_sync', 'bucket_find_contain', 'containing_match'],
     refs: ['pagepool-dma-semantics.md §2.7', 'pagepool-dma-semantics.md §5.3'],
+  },
+  'dma-dirty-cacheline': {
+    means: 'A page went back to the NIC (posted on an RX descriptor) while CPU cache lines over the area the NIC will write were dirty and not cleaned by a sync for the device. On a non-coherent board such a line can be written back at any later eviction, over bytes the NIC has since received. The CPU writes into RX buffers on real paths: the DSA tagger\'s memmove of the MAC addresses over the EDSA tag, XDP programs rewriting headers, struct xdp_frame in the headroom (xdp_convert_buff_to_frame), build_skb\'s skb_shared_info at the buffer end; and a page fresh from the page allocator may hold its previous owner\'s dirty lines.',
+    kernel: 'The kernel prints nothing: dma-debug tracks mappings, not cache lines. The received data is silently corrupted when the line is evicted. What prevents it is a clean over the RX area before the buffer is handed back: dma_map_page without DMA_ATTR_SKIP_CPU_SYNC (a fresh mapping), PP_FLAG_DMA_SYNC_DEV (page_pool syncs min(dma_sync_size, max_len) at recycle, and max_len at map, v5.5+), or a driver sync at refill (the Oct 2019 mvneta page_pool patch). The 2018 mvneta (mvneta_rx_refill: page_pool_dev_alloc_pages, page_pool_get_dma_addr, no sync) and the 2018 pool (no sync at put) do neither for a recycled page.',
+    model: 'pp-sim keeps a 64-bit mask of dirty 64-byte lines per page: CPU writes set bits (edsa_rcv\'s memmove, the XDP_TX program\'s MAC swap, xdp_frame, build_skb\'s shinfo), a page from the page allocator starts all dirty, and dma_map_page without DMA_ATTR_SKIP_CPU_SYNC or any dma_sync_*_for_device clears the bits it covers. When mvneta_rx_desc_fill posts a buffer, dirty bits over [offset, offset + buffer size) are this violation (once per posting; the bits are then cleared). --set coherent_dma=true removes it.',
+    seen: [
+      { branches: ['mvneta_03', 'mvneta_04', 'mvneta_07'], scenarios: ['multicast', 'tcp', 'scp', 'jumbo'], note: 'edsa_rcv\'s memmove dirties the MAC line of a pool head that comes back through the skb hook and is posted again unsynced; multicast-tap\'s copies take the memmove on kmalloc heads' },
+      { branches: ['dma-addr-in-page'], scenarios: '*', note: 'DMA_ATTR_SKIP_CPU_SYNC without PP_FLAG_DMA_SYNC_DEV: even a fresh page is posted without a clean' },
+      { branches: ['dma-addr-in-page'], scenarios: '*', platform: 'arm32-lpae' },
+    ],
+    functions: ['mvneta_rx_refill', 'mvneta_rx_desc_fill', 'page_pool_alloc_pages', 'page_pool_put_page', 'page_pool_dma_sync_for_device', 'dma_map_page_attrs', 'dma_sync_single_range_for_device', 'edsa_rcv', 'xdp_convert_buff_to_frame', 'build_skb'],
+    unverified: ['That a page fresh from the page allocator may hold dirty lines anywhere is the conservative reading of the DMA API rules (the allocator does no cache maintenance); pp-sim does not track the previous owner\'s writes.', 'The 64-byte line is the Cortex-A53 D-cache line; arm64 ARCH_DMA_MINALIGN was 128 in trees of that era.'],
+    refs: ['pagepool-dma-semantics.md §2.7', 'pagepool-dma-semantics.md §5.1', 'mvneta-workloads.md §2.3', 'mvneta-workloads.md §2.4'],
   },
   'dma-dir-mismatch': {
     means: 'A sync or unmap used a direction that differs from the mapping\'s. The classic case: XDP_TX transmits the RX page on its own mapping, so the pool must map DMA_BIDIRECTIONAL; on a DMA_FROM_DEVICE mapping the sync for the device is a direction error.',
@@ -232,8 +245,8 @@ export const LEAK_TEXT: Record<LeakKind, FindingText> = {
     kernel: 'kmemleak-style report (unreferenced object); the kernel itself stays silent.',
     model: 'Judged after teardown; a page held by a leaked skb, pipe or mapping is reported as that skb leak instead (contract §4.3).',
     seen: [],
-    howTo: `${XDP_FRAME_NOT_RETURNED}, on mvneta_04 (a 2018 pool forgets its pages at destroy).`,
-    functions: ['alloc_pages', 'put_page', 'page_pool_destroy'],
+    howTo: `${XDP_FRAME_NOT_RETURNED}, on mvneta_04 (a 2018 pool forgets its pages at destroy). Or, on v5.5 (fcs_only_desc=release), a frame whose last RX buffer holds only FCS bytes: nic.mtu 3508 and steps \`- rx: { as: a, len: 3508 }\` and \`- kfree_skb: a\` (2 + 3508 + 8 + 4 = 3520 + 2 bytes); mvneta_swbm_add_rx_fragment released that page from the pool and never freed it.`,
+    functions: ['alloc_pages', 'put_page', 'page_pool_destroy', 'mvneta_swbm_add_rx_fragment', 'page_pool_release_page'],
     refs: ['pagepool-dma-semantics.md §2.9', 'contract.md §4.3'],
   },
   skb: {
@@ -272,7 +285,7 @@ export const BRANCH_TEXT: Record<string, BranchText> = {
   mvneta_03: {
     represents: 'page_pool with one page per frame, build_skb on the pool page, and a recycle hook in skb_free_head keyed on a new skb->mem_info (struct xdp_mem_info) — placed between headers_start and headers_end, so __copy_skb_header copies it into skb_copy/pskb_copy results: the pre-RFC bug.',
     history: 'Branch mvneta_03_page_pool_recycle of the 2018 work (Jesper Brouer, Ilias Apalodimas) on the Espressobin; benchmarked in the board notes. The copy bug was found there and fixed by moving mem_info after the head_frag/pfmemalloc flags.',
-    expect: 'ci --branch mvneta_03 fails skb-copy, pskb-copy and multicast-tap (wrong-recycle), expand-head, and the TCP/GRO/jumbo cases (pp-page-as-frag, freed-while-mapped); it cannot run the XDP scenarios.',
+    expect: 'ci --branch mvneta_03 fails skb-copy, pskb-copy and multicast-tap (wrong-recycle), expand-head, and the TCP/GRO/jumbo cases (pp-page-as-frag, freed-while-mapped); multicast, tcp, scp and jumbo also show dma-dirty-cacheline (mvneta_rx_refill syncs nothing for the device, and edsa_rcv dirtied the recycled head); it cannot run the XDP scenarios. The pool allocates ring-first (v4.20 __page_pool_get_cached), the budget counts packets, and a buffer holding only FCS bytes stays on the ring.',
     unverified: [UNVERIFIED.hook, UNVERIFIED.headFrag, UNVERIFIED.snapshots],
     refs: ['mvneta-workloads.md §2.3', 'skbuff-semantics.md §1.2', 'skbuff-semantics.md §5.0', 'pagepool-dma-semantics.md §3.6'],
   },
@@ -286,34 +299,34 @@ export const BRANCH_TEXT: Record<string, BranchText> = {
   mvneta_07: {
     represents: 'The RFC posted 2018-12-07, "[net-next PATCH RFC 0/8] page_pool DMA handling and allow to recycles frames via SKB": mem_info moved right after the head_frag/pfmemalloc flags, outside the header region, and copied by __skb_clone. The RFC carried no mvneta XDP patch.',
     history: 'Branch mvneta_07_page_pool_recycle. Review: DaveM noted page->private is 32 bits on 32-bit ARM with LPAE (-> dma-addr-in-page); Eric Dumazet listed the paths that move pages between skbs (skb_try_coalesce, splice, GRO, clone, tcp_zerocopy_receive). Not merged; the design returned in 2021 as pp_recycle (upstream-5.14).',
-    expect: 'Copies are clean; expand-head still shows wrong-recycle (the hook does not test head_frag), and TCP coalescing/GRO steal pool heads (pp-page-as-frag, freed-while-mapped): Eric Dumazet\'s point.',
+    expect: 'Copies are clean; expand-head still shows wrong-recycle (the hook does not test head_frag), and TCP coalescing/GRO steal pool heads (pp-page-as-frag, freed-while-mapped): Eric Dumazet\'s point. Recycled heads go back to the NIC unsynced (dma-dirty-cacheline in multicast, tcp, scp, jumbo), as on mvneta_03.',
     unverified: [UNVERIFIED.hook, UNVERIFIED.headFrag, UNVERIFIED.cloneCopy],
     refs: ['mvneta-workloads.md §2.3', 'pagepool-dma-semantics.md §3.6', 'skbuff-semantics.md §5.0', 'skbuff-semantics.md §5.2'],
   },
   'dma-addr-in-page': {
     represents: 'The RFC (mvneta_07) plus the Feb 2019 series "Fix page_pool API and dma address storage": the DMA address in a struct page field instead of page->private, and DMA_ATTR_SKIP_CPU_SYNC on map/unmap.',
     history: 'That series landed in v5.1 (c25fff7171be "mm: add dma_addr_t to struct page"); the RFC itself did not, so this branch is the "what if" of the RFC on top of the fix. It removes dma-addr-truncated on arm32-lpae.',
-    expect: 'As mvneta_07 on the Espressobin; on arm32-lpae the copies run without dma-addr-truncated.',
+    expect: 'As mvneta_07 on the Espressobin, plus dma-dirty-cacheline on every scenario and platform: the pool maps with DMA_ATTR_SKIP_CPU_SYNC, and neither PP_FLAG_DMA_SYNC_DEV (v5.5) nor the driver syncs for the device, so even a fresh page goes to the NIC uncleaned. On arm32-lpae the copies run without dma-addr-truncated.',
     unverified: ['The v5.1 tag of the dma address series is inferred from its posting date.'],
     refs: ['pagepool-dma-semantics.md §1', 'pagepool-dma-semantics.md §4.1', 'pagepool-dma-semantics.md §5.1'],
   },
   'v5.5': {
     represents: 'Upstream mvneta on page_pool without SKB recycling: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, build_skb, and page_pool_release_page before the stack sees the page, so every frame that reaches the stack leaves the pool. Full XDP (DROP, PASS, TX, REDIRECT, ndo_xdp_xmit), DMA_BIDIRECTIONAL with a program attached, in-flight accounting and a pool that waits for its pages at destroy.',
     history: 'Lorenzo Bianconi\'s conversion (Oct-Nov 2019), with Jonathan Lemon\'s "do not release pool until inflight == 0" (c3f812cea0d7) and the DMA sync offload.',
-    expect: 'No findings, but most built-in expect blocks ask for recycling (page_pool.recycle.ring), so ci --branch v5.5 fails multicast and most step scenarios on counters, not on findings.',
+    expect: 'No findings, but most built-in expect blocks ask for recycling (page_pool.recycle.ring), so ci --branch v5.5 fails multicast and most step scenarios on counters, not on findings. A buffer holding only FCS bytes leaks its page (mvneta_swbm_add_rx_fragment releases it and never frees it); the budget counts descriptors and a cut frame continues in the next poll; the pool allocates cache-first, one page per slow call.',
     refs: ['mvneta-workloads.md §2.4', 'pagepool-dma-semantics.md §1', 'pagepool-dma-semantics.md §2.9'],
   },
   'upstream-5.14': {
     represents: 'The final design: skb->pp_recycle (a flag bit outside the header region, copied by __skb_clone, cleared by skb_release_data), page->pp_magic (PP_SIGNATURE) and page->pp; heads and frags return through page_pool_return_skb_page; skb_try_coalesce refuses when pp_recycle differs; no GRO check yet.',
     history: '"page_pool: recycle buffers" by Matteo Croce and Ilias Apalodimas (Mar-Jun 2021), 6a5bcd84e886 and "mvneta: recycle buffers" (e4017570daee), merged for v5.14, with the fix 2cc3aeb5eccc.',
-    expect: 'Every built-in scenario passes.',
+    expect: 'Every built-in scenario passes. The slow path allocates, maps and holds 64 pages per call (alloc_pages_bulk_array, v5.13), a frame the NAPI budget cuts is dropped (mvneta_xdp_put_buff), and a buffer holding only FCS bytes is recycled direct.',
     unverified: ['The v5.14 tag and the exact v5.14 signature of skb_mark_for_recycle are inferred.'],
     refs: ['skbuff-semantics.md §4.1', 'skbuff-semantics.md §4.2', 'skbuff-semantics.md §4.3', 'mvneta-workloads.md §2.5'],
   },
   'upstream-6.1': {
     represents: 'upstream-5.14 plus the coalesce fix for cloned pool skbs (refuse unless to.pp_recycle == (from.pp_recycle && !skb_cloned(from))) and skb_gro_receive refusing to mix pp_recycle and plain skbs.',
     history: '1effe8ca4e34 "skbuff: fix coalescing for page_pool fragment recycling" (Mar 2022, CVE-2022-49093) and "skb: Do mix page pool and page referenced frags in GRO" (Jan 2023, present in v6.1.y). The default branch of the built-in scenarios: their expect blocks describe it.',
-    expect: 'Every built-in scenario passes except coalesce-clone, written for upstream-6.12: 6.1 refuses to coalesce the cloned pool skb, which then stays with the scenario as an skb leak.',
+    expect: 'Every built-in scenario passes except coalesce-clone, written for upstream-6.12: 6.1 refuses to coalesce the cloned pool skb, which then stays with the scenario as an skb leak. The slow path allocates, maps and holds 64 pages per call (alloc_pages_bulk_array, v5.13), a frame the NAPI budget cuts is dropped (mvneta_xdp_put_buff), and a buffer holding only FCS bytes is recycled direct.',
     unverified: ['The mainline hash of the GRO fix is unverified.'],
     refs: ['skbuff-semantics.md §4.5', 'skbuff-semantics.md §4.6'],
   },
@@ -377,7 +390,7 @@ export const KNOB_TEXT: Record<KnobName, KnobText> = {
     refs: ['pagepool-dma-semantics.md §5.1'],
   },
   pool_sync_for_device: {
-    history: 'PP_FLAG_DMA_SYNC_DEV, Lorenzo Bianconi, Nov 2019 (v5.5); before it mvneta synced the whole buffer at every refill.',
+    history: 'PP_FLAG_DMA_SYNC_DEV, Lorenzo Bianconi, Nov 2019 (v5.5). The 2018 driver syncs nothing for the device: mvneta_rx_refill takes page_pool_dev_alloc_pages and page_pool_get_dma_addr only, and the 2018 pool does not sync at put, so a recycled page goes back with whatever the CPU dirtied (dma-dirty-cacheline). The whole-buffer sync at every refill belonged to the Oct 2019 mvneta page_pool patch (refill_sync_for_device), which PP_FLAG_DMA_SYNC_DEV replaced.',
     refs: ['pagepool-dma-semantics.md §2.7', 'mvneta-workloads.md §2.4'],
   },
   jumbo_frags: {
@@ -414,6 +427,23 @@ export const KNOB_TEXT: Record<KnobName, KnobText> = {
   rx_geometry: {
     history: 'v4.19: whole page from offset 0; rfc-2018: NET_SKB_PAD + Marvell header in front; v5.5: MVNETA_SKB_HEADROOM (256) for XDP.',
     refs: ['mvneta-workloads.md §2.7', 'mvneta-workloads.md §2.3', 'mvneta-workloads.md §2.4'],
+  },
+  fcs_only_desc: {
+    history: 'ring: v4.20 mvneta_rx_swbm and the 2018 snapshots (left_size is 0, the descriptor is left untouched). release: v5.5-v5.8 mvneta_swbm_add_rx_fragment calls skb_add_rx_frag only when data_len > 0 but page_pool_release_page always, so the unmapped page is never attached nor freed (a page leak). recycle: v5.14+ (xdp_buff rework) page_pool_put_full_page(rxq->page_pool, page, true).',
+    refs: ['mvneta-workloads.md §2.2', 'mvneta-workloads.md §2.3', 'mvneta-workloads.md §2.6'],
+  },
+  napi_budget: {
+    history: 'packets: v4.20 and 2018 mvneta_rx_swbm loop while rcvd_pkts < budget. descriptors_carry: v5.5 "rely on build_skb" counts rx_proc (descriptors) and keeps the frame in rxq->skb across polls. descriptors_drop: v5.14+ keeps the frame in a local xdp_buff; a frame the budget cuts is freed with mvneta_xdp_put_buff and its remaining buffers, which arrive without FIRST_DESC, with page_pool_put_full_page(…, true).',
+    unverified: ['The exact release that moved the frame from rxq->skb to a local xdp_buff (between v5.9 and v5.14) is unverified.'],
+    refs: ['mvneta-workloads.md §2.2', 'mvneta-workloads.md §2.4', 'mvneta-workloads.md §2.6'],
+  },
+  pool_alloc: {
+    history: 'ring_first: __page_pool_get_cached of v4.18-v5.0 (the 2018 branches and v5.1). cache_first: v5.5 page_pool_refill_alloc_cache shape (pagepool-dma-semantics §2.4 dates the reorder to v5.4). bulk: v5.13 alloc_pages_bulk_array slow path (PP_ALLOC_CACHE_REFILL pages, each mapped and held, alloc.slow counted once per call).',
+    refs: ['pagepool-dma-semantics.md §2.3', 'pagepool-dma-semantics.md §2.4'],
+  },
+  refill_sync_for_device: {
+    history: 'The mvneta page_pool conversion of Oct 2019 ("introduce page pool API for sw buffer manager") synced PAGE_SIZE, later MVNETA_MAX_RX_BUF_SIZE, for the device at every refill; "get rid of huge dma sync in mvneta_rx_refill" (v5.5) replaced it with PP_FLAG_DMA_SYNC_DEV. No built-in branch sets it: the 2018 driver never synced at refill.',
+    refs: ['mvneta-workloads.md §2.4', 'mvneta-workloads.md §4'],
   },
   gro_pp_check: {
     history: '"skb: Do mix page pool and page referenced frags in GRO" (Alexander Duyck, Jan 2023), present in v6.1.y.',

@@ -29,6 +29,8 @@ export const EDSA_TAG_LEN = 8;
 /** NAPI_POLL_WEIGHT and the refill batch of mvneta_rx_refill_queue. */
 export const NAPI_BUDGET = 64;
 export const RX_REFILL_BATCH = 64;
+/** sizeof(struct xdp_frame) on arm64 (v6.1), written at data_hard_start by xdp_convert_buff_to_frame. */
+export const XDP_FRAME_SIZE = 40;
 
 export type XdpVerdict = 'none' | 'pass' | 'drop' | 'tx' | 'redirect';
 
@@ -139,6 +141,7 @@ export class Mvneta {
         dmaInPrivate: kn.dma_addr_storage === 'page-private',
         setPpInfo: kn.skb_recycle === 'pp_recycle',
         inflightAccounting: kn.inflight_accounting === 'true',
+        allocShape: kn.pool_alloc === 'n/a' ? 'cache_first' : kn.pool_alloc,
       });
       k.pools.push(pool);
       k.xdpMem.register(pool);
@@ -205,31 +208,93 @@ export class Mvneta {
     return this.pending;
   }
 
-  /** mvneta_poll's RX half: mvneta_rx_swbm over at most `budget` descriptors, then refill. */
+  /** mvneta_poll's RX half: mvneta_rx_swbm against the budget as napi_budget counts it, then refill. */
   poll(budget: number): number {
     const k = this.k;
     const wasNapi = k.inNapi;
     k.inNapi = true;
     k.enter('mvneta_poll');
+    const unit = k.knobs.napi_budget;
+    const n = this.ringPfn.length;
     let done = 0;
+    let pkts = 0;
     k.enter('mvneta_rx_swbm');
-    while (this.pending > 0 && done < budget) {
+    while (this.pending > 0 && (unit === 'packets' ? pkts < budget : done < budget)) {
       const first = this.swNext;
+      if ((this.doneFlags[first]! & 1) === 0) {
+        this.dropOrphan(first);
+        done++;
+        continue;
+      }
       const frameNo = this.doneFrame[first]!;
       let descs = 1;
       if ((this.doneFlags[first]! & 2) === 0) {
-        while (descs <= this.pending && (this.doneFlags[(first + descs - 1) % this.ringPfn.length]! & 2) === 0) descs++;
+        while (descs <= this.pending && (this.doneFlags[(first + descs - 1) % n]! & 2) === 0) descs++;
       }
-      if (done > 0 && done + descs > budget) break;
       k.frame = frameNo;
+      if (unit === 'descriptors_drop' && done + descs > budget) {
+        this.dropCut(first, budget - done);
+        done = budget;
+        break;
+      }
+      // descriptors_carry (v5.5-v5.9): rxq->skb carries a cut frame over; modelled as handling it whole in the next poll.
+      if (unit === 'descriptors_carry' && done > 0 && done + descs > budget) break;
       this.rxFrame(first, descs);
       done += descs;
+      pkts++;
     }
     k.leave();
     this.refill();
     k.leave();
     k.inNapi = wasNapi;
     return done;
+  }
+
+  /**
+   * v5.14+ mvneta_rx_swbm: the budget ran out inside a frame; the buffers taken so far go back with
+   * mvneta_xdp_put_buff (frags page_pool_put_full_page, head page_pool_put_page(-1), direct).
+   */
+  private dropCut(first: number, taken: number): void {
+    const k = this.k;
+    const n = this.ringPfn.length;
+    k.counters['rx.drops']++;
+    k.counters['rx.descriptors'] += taken;
+    for (let d = 0; d < taken; d++) {
+      const at = (first + d) % n;
+      k.dma.dma_sync_single_range_for_cpu(this.ringDma[at]!, this.geo.offset, this.doneSize[at]!, this.dmaDir);
+    }
+    k.enter('mvneta_xdp_put_buff');
+    for (let d = taken - 1; d >= 0; d--) {
+      const at = (first + d) % n;
+      const pfn = this.ringPfn[at]!;
+      this.consumeDesc(at);
+      if (this.pool) this.pool.put(pfn, -1, true);
+      else this.releaseCopybreakPage(at, pfn);
+    }
+    k.leave();
+    this.advance(taken);
+  }
+
+  /** v5.14+: a buffer whose frame start was dropped (no xdp_buff in progress): page_pool_put_full_page(…, true). */
+  private dropOrphan(at: number): void {
+    const k = this.k;
+    const pfn = this.ringPfn[at]!;
+    k.counters['rx.descriptors']++;
+    this.consumeDesc(at);
+    if (this.pool) {
+      k.enter('page_pool_put_full_page');
+      this.pool.put(pfn, -1, true);
+      k.leave();
+    } else {
+      this.releaseCopybreakPage(at, pfn);
+    }
+    this.advance(1);
+  }
+
+  /** A copybreak-driver buffer dropped by the driver: unmapped and freed (refilled with a new page). */
+  private releaseCopybreakPage(at: number, pfn: number): void {
+    this.k.dma.dma_unmap_page(this.ringDma[at]!, PAGE_SIZE, DmaDir.from_device, 0);
+    this.k.put_page(pfn);
   }
 
   /** mvneta_rx_refill_queue: at most 64 empty descriptors get a new buffer. */
@@ -255,12 +320,15 @@ export class Mvneta {
       pfn = this.pool.alloc();
       if (pfn < 0) return false;
       dma = this.pool.dmaAddr(pfn);
+      // mvneta_rx_refill of the Oct 2019 page_pool conversion: dma_sync_single_for_device of the whole buffer.
+      if (k.knobs.refill_sync_for_device === 'true') k.dma.dma_sync_single_range_for_device(dma, this.geo.offset, this.geo.bufSize, this.dmaDir);
     } else {
       // v4.19 mvneta_rx_refill: a fresh page, dma_map_page of the whole page.
       pfn = k.alloc_pages(0, Owner.page, Origin.ringCopybreak);
       if (pfn < 0) return false;
       dma = k.dma.dma_map_page(pfn, 0, PAGE_SIZE, DmaDir.from_device, 0);
     }
+    k.dma.postToDevice(pfn, this.geo.offset, this.geo.bufSize, 'mvneta_rx_desc_fill');
     this.ringPfn[at] = pfn;
     this.ringDma[at] = dma;
     this.refillNext = (at + 1) % this.ringPfn.length;
@@ -324,7 +392,7 @@ export class Mvneta {
       k.dma.dma_sync_single_range_for_cpu(this.ringDma[at]!, this.geo.offset, size, this.dmaDir);
       const use = Math.min(size, left);
       if (use <= 0 || skb.sh.nr_frags >= MAX_SKB_FRAGS) {
-        // Only FCS bytes left: the page stays on the ring.
+        this.fcsOnly(at, pfn);
         continue;
       }
       this.consumeDesc(at);
@@ -339,6 +407,26 @@ export class Mvneta {
       skb_add_rx_frag(skb, skb.sh.nr_frags, pfn, this.geo.offset, use, PAGE_SIZE);
     }
     this.ethTypeTrans(skb, first);
+  }
+
+  /** A buffer holding only FCS bytes (or one frag too many), per fcs_only_desc. */
+  private fcsOnly(at: number, pfn: number): void {
+    const k = this.k;
+    const mode = k.knobs.fcs_only_desc;
+    // v4.20 / 2018 mvneta_rx_swbm: left_size is 0, the descriptor is left untouched (the page stays on the ring).
+    if (mode === 'ring' || mode === 'n/a') return;
+    this.consumeDesc(at);
+    if (mode === 'release') {
+      // v5.5-v5.8 mvneta_swbm_add_rx_fragment: data_len <= 0, no frag, but page_pool_release_page: unmapped, never freed.
+      k.enter('mvneta_swbm_add_rx_fragment');
+      this.pool!.releasePage(pfn);
+      k.leave();
+    } else {
+      // v5.14+ mvneta_swbm_add_rx_fragment: page_pool_put_full_page(rxq->page_pool, page, true).
+      k.enter('page_pool_put_full_page');
+      this.pool!.put(pfn, -1, true);
+      k.leave();
+    }
   }
 
   /** v4.19 mvneta_rx_swbm: copy up to max(rx_copybreak, 128) bytes into a new skb, attach the rest. */
@@ -426,11 +514,15 @@ export class Mvneta {
       k.leave();
     } else {
       const f: XdpFrame = { pfn, len, memType: MemType.PAGE_POOL, memId: pool.memId, frame: k.frame, alive: true };
+      // xdp_convert_buff_to_frame: struct xdp_frame is written at data_hard_start (the page start).
+      k.dma.cpuWrite(pfn, 0, XDP_FRAME_SIZE);
       if (v === 'tx') {
         c['xdp.tx']++;
+        // The XDP_TX program rewrites the Ethernet header (swaps the MAC addresses).
+        k.dma.cpuWrite(pfn, this.geo.offset + MVNETA_MH_SIZE, 12);
         k.enter('mvneta_xdp_xmit_back');
-        // Same mapping, handed back to the device for transmit.
-        k.dma.dma_sync_single_range_for_device(pool.dmaAddr(pfn), this.geo.offset, syncLen, DmaDir.bidirectional);
+        // mvneta_xdp_submit_frame (v5.5-v6.1): same mapping, xdpf->len synced from xdpf->data.
+        k.dma.dma_sync_single_range_for_device(pool.dmaAddr(pfn), this.geo.offset + MVNETA_MH_SIZE, len, DmaDir.bidirectional);
         k.leave();
         this.sink.xdpFrame(f, 'tx');
       } else {

@@ -82,7 +82,7 @@ function onSkb(op: 'kfree_skb' | 'consume_skb' | 'pskb_expand_head', weight: num
  * takes two, no pskb_expand_head on a shared skb (a BUG() in the kernel, not a finding).
  */
 const OPS: readonly OpSpec[] = [
-  { op: 'rx', weight: 4, make: (g) => ({ op: 'rx', as: g.fresh(), len: g.len(), flow: undefined, loc: g.loc }) },
+  { op: 'rx', weight: 4, make: (g) => ({ op: 'rx', as: g.fresh(), len: g.len(), flow: undefined, poll: true, loc: g.loc }) },
   derive('skb_clone', 2),
   derive('skb_copy', 1),
   derive('pskb_copy', 1),

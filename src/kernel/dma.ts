@@ -8,6 +8,32 @@ export type DmaDirCode = (typeof DmaDir)[keyof typeof DmaDir];
 export const DMA_DIR_NAME = ['DMA_BIDIRECTIONAL', 'DMA_TO_DEVICE', 'DMA_FROM_DEVICE'];
 /** DMA_ATTR_SKIP_CPU_SYNC (include/linux/dma-mapping.h). */
 export const DMA_ATTR_SKIP_CPU_SYNC = 1 << 5;
+/** Cortex-A53 data cache line (CTR_EL0.DminLine): the unit a write-back covers. */
+export const CACHE_LINE = 64;
+
+/** Bits of cache lines first..last that fall in the 32-line word starting at line `base`. */
+function lineBits(first: number, last: number, base: number): number {
+  const a = first > base ? first : base;
+  const b = last < base + 31 ? last : base + 31;
+  if (a > b) return 0;
+  const n = b - a + 1;
+  return n === 32 ? 0xffffffff : (((1 << n) - 1) << (a - base)) >>> 0;
+}
+
+/** "cache lines 1, 4-58" for the set bits of a lo/hi pair. */
+function dirtyLines(lo: number, hi: number): string {
+  const out: string[] = [];
+  let start = -1;
+  for (let l = 0; l <= 64; l++) {
+    const set = l < 64 && ((l < 32 ? lo >>> l : hi >>> (l - 32)) & 1) === 1;
+    if (set && start < 0) start = l;
+    if (!set && start >= 0) {
+      out.push(start === l - 1 ? `${start}` : `${start}-${l - 1}`);
+      start = -1;
+    }
+  }
+  return `cache line${out.length === 1 && !out[0]!.includes('-') ? '' : 's'} ${out.join(', ')}`;
+}
 
 /**
  * The DMA API with a dma-debug style checker (kernel/dma/debug.c): mappings keyed by device
@@ -30,6 +56,9 @@ export class DmaApi {
   private readonly pageHead: Int32Array;
   private readonly dirtyStart: Int32Array;
   private readonly dirtyEnd: Int32Array;
+  /** CPU cache lines a CPU write left dirty, per page: lines 0-31 and 32-63 as bit masks. */
+  private readonly cpuDirtyLo: Uint32Array;
+  private readonly cpuDirtyHi: Uint32Array;
   /** Truncated addresses already reported (dma-addr-truncated): calls with them act on the real mapping silently. */
   private readonly truncated = new Map<number, number>();
 
@@ -39,6 +68,8 @@ export class DmaApi {
     this.pageHead = new Int32Array(n).fill(-1);
     this.dirtyStart = new Int32Array(n);
     this.dirtyEnd = new Int32Array(n);
+    this.cpuDirtyLo = new Uint32Array(n);
+    this.cpuDirtyHi = new Uint32Array(n);
   }
 
   /** Mapping records ever needed at once (the table's high-water mark). */
@@ -62,7 +93,7 @@ export class DmaApi {
   }
 
   /** dma_map_page_attrs: the device owns the buffer afterwards. Returns the device address. */
-  dma_map_page(pfn: number, offset: number, size: number, dir: DmaDirCode, _attrs: number, dev = 0): number {
+  dma_map_page(pfn: number, offset: number, size: number, dir: DmaDirCode, attrs: number, dev = 0): number {
     const k = this.k;
     const a = pfn * PAGE_SIZE + offset;
     let id = this.freeIds.pop();
@@ -80,6 +111,8 @@ export class DmaApi {
     this.mapNext[id] = this.pageHead[i]!;
     this.pageHead[i] = id;
     this.dirtyEnd[i] = this.dirtyStart[i]!;
+    // dma_map_page_attrs: arch_sync_dma_for_device cleans the mapped lines unless DMA_ATTR_SKIP_CPU_SYNC.
+    if ((attrs & DMA_ATTR_SKIP_CPU_SYNC) === 0) this.clean(i, offset, size);
     k.counters['dma.map']++;
     return a;
   }
@@ -178,6 +211,52 @@ export class DmaApi {
     const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_device');
     if (i < 0) return;
     this.dirtyEnd[i] = this.dirtyStart[i]!;
+    this.clean(i, (base % PAGE_SIZE) + offset, len);
+  }
+
+  /** Cache maintenance for the device (clean) over bytes [off, off + len) of page index i. */
+  private clean(i: number, off: number, len: number): void {
+    if (len <= 0) return;
+    const first = (off / CACHE_LINE) | 0;
+    const last = ((off + len - 1) / CACHE_LINE) | 0;
+    this.cpuDirtyLo[i] = (this.cpuDirtyLo[i]! & ~lineBits(first, last, 0)) >>> 0;
+    this.cpuDirtyHi[i] = (this.cpuDirtyHi[i]! & ~lineBits(first, last, 32)) >>> 0;
+  }
+
+  /** A page from the page allocator: its previous owner's writes may still sit in dirty lines anywhere. */
+  pageAllocated(pfn: number): void {
+    if (this.k.facts.coherent_dma) return;
+    const i = this.k.pages.idx(pfn);
+    this.cpuDirtyLo[i] = 0xffffffff;
+    this.cpuDirtyHi[i] = 0xffffffff;
+  }
+
+  /** The CPU writes bytes [off, off + len) of a page: the lines they fall in become dirty (non-coherent only). */
+  cpuWrite(pfn: number, off: number, len: number): void {
+    if (this.k.facts.coherent_dma || len <= 0) return;
+    const i = this.k.pages.idx(pfn);
+    if (i < 0) return;
+    const first = (off / CACHE_LINE) | 0;
+    const last = ((off + len - 1) / CACHE_LINE) | 0;
+    this.cpuDirtyLo[i] = (this.cpuDirtyLo[i]! | lineBits(first, last, 0)) >>> 0;
+    this.cpuDirtyHi[i] = (this.cpuDirtyHi[i]! | lineBits(first, last, 32)) >>> 0;
+  }
+
+  /**
+   * A buffer is handed to the device, which will write bytes [off, off + len): dirty lines there
+   * that were not cleaned are dma-dirty-cacheline (a later write-back would overwrite received data).
+   */
+  postToDevice(pfn: number, off: number, len: number, leaf: string): void {
+    const k = this.k;
+    if (k.facts.coherent_dma) return;
+    const i = k.pages.idx(pfn);
+    const first = (off / CACHE_LINE) | 0;
+    const last = ((off + len - 1) / CACHE_LINE) | 0;
+    const lo = this.cpuDirtyLo[i]! & lineBits(first, last, 0);
+    const hi = this.cpuDirtyHi[i]! & lineBits(first, last, 32);
+    if ((lo | hi) === 0) return;
+    k.violation('dma-dirty-cacheline', () => `${k.pages.describe(pfn)}: ${dirtyLines(lo, hi)} of the RX area ${off}..${off + len - 1} dirty, not synced for the device`, leaf);
+    this.clean(i, off, len);
   }
 
   /** The NIC writes `len` bytes at `offset` of the page. */

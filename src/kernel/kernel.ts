@@ -137,6 +137,7 @@ export class Kernel {
       p.owner[i + t] = Owner.tail;
       p.refcount[i + t] = 0;
     }
+    this.dma.pageAllocated(pfn);
     this.counters['page.alloc'] += 1 << order;
     return pfn;
   }

@@ -20,6 +20,10 @@ export interface Knobs {
   direct_recycle: 'driver' | 'napi_skb' | 'napi_any';
   pool_napi: 'none' | 'rx';
   pool_dma_tracking: 'false' | 'true';
+  fcs_only_desc: 'ring' | 'release' | 'recycle' | 'n/a';
+  napi_budget: 'packets' | 'descriptors_carry' | 'descriptors_drop';
+  pool_alloc: 'ring_first' | 'cache_first' | 'bulk' | 'n/a';
+  refill_sync_for_device: 'false' | 'true' | 'n/a';
 }
 export type KnobName = keyof Knobs;
 
@@ -109,6 +113,25 @@ export const KNOBS: { [K in KnobName]: KnobSpec } = {
   pool_dma_tracking: {
     values: ['false', 'true'],
     meaning: 'the pool keeps an xarray of the pages it DMA-mapped and unmaps them all at destroy, so a page returned later is not unmapped through a gone device (v6.15, ee62ce7a1d90; backported to 6.12.y)',
+    appliesWhen: { knob: 'driver', values: ['page_pool'] },
+  },
+  fcs_only_desc: {
+    values: ['ring', 'release', 'recycle'],
+    meaning: 'a frame\'s last RX buffer that holds only FCS bytes: ring (left on the ring untouched, v4.20 and 2018), release (v5.5-v5.8 mvneta_swbm_add_rx_fragment: page_pool_release_page and never freed, a page leak), recycle (v5.14+: page_pool_put_full_page(..., true))',
+    appliesWhen: { knob: 'driver', values: ['page_pool'] },
+  },
+  napi_budget: {
+    values: ['packets', 'descriptors_carry', 'descriptors_drop'],
+    meaning: 'what mvneta_rx_swbm counts against the NAPI budget: packets (v4.20 and 2018), descriptors_carry (v5.5-v5.9: a frame cut by the budget continues in the next poll through rxq->skb), descriptors_drop (v5.14+: the cut frame is dropped with mvneta_xdp_put_buff and its remaining buffers with page_pool_put_full_page)',
+  },
+  pool_alloc: {
+    values: ['ring_first', 'cache_first', 'bulk'],
+    meaning: 'page_pool allocation shape: ring_first (v4.18-v5.0 __page_pool_get_cached: an empty ptr_ring means the slow path even with pages in the alloc cache, and a refill that drains the ring before 64 pages returns NULL), cache_first (v5.5: cache, then refill from the ring, then one page), bulk (v5.13+: the slow path allocates, maps and holds 64 pages at once)',
+    appliesWhen: { knob: 'driver', values: ['page_pool'] },
+  },
+  refill_sync_for_device: {
+    values: ['false', 'true'],
+    meaning: 'the driver syncs the whole RX buffer for the device at every refill (mvneta page_pool conversion, Oct 2019, removed in v5.5 by "get rid of huge dma sync in mvneta_rx_refill"); the 2018 driver does not',
     appliesWhen: { knob: 'driver', values: ['page_pool'] },
   },
 };

@@ -60,11 +60,15 @@ export const VIOLATIONS = {
   },
   'dma-sync-out-of-range': {
     meaning: 'sync beyond the mapping',
-    kernel: 'DMA-API: device driver syncs DMA memory outside allocated range',
+    kernel: 'DMA-API: device driver tries to sync DMA memory it has not allocated',
   },
   'dma-dir-mismatch': {
     meaning: 'sync/unmap direction differs from the map (e.g. XDP_TX on a FROM_DEVICE mapping)',
     kernel: 'DMA-API: device driver syncs DMA memory with different direction',
+  },
+  'dma-dirty-cacheline': {
+    meaning: 'a buffer went back to the device with CPU-dirty cache lines over the area the NIC will write, not synced for the device',
+    kernel: 'no kernel warning (dma-debug does not track cache lines); a later write-back of those lines silently overwrites received data',
   },
   'cpu-access-device-owned': {
     meaning: 'the CPU read a buffer the device owns (no sync-for-cpu on a non-coherent platform)',

@@ -23,7 +23,11 @@ export interface PagePoolParams {
   setPpInfo: boolean;
   /** v5.3+: the pool waits for inflight pages at destroy. */
   inflightAccounting: boolean;
+  /** Allocation shape of the era (pool_alloc knob); cache_first when absent. */
+  allocShape?: PoolAllocShape;
 }
+
+export type PoolAllocShape = 'ring_first' | 'cache_first' | 'bulk';
 
 /**
  * struct page_pool: alloc cache, ptr_ring, slow path with DMA mapping, put/recycle/release, destroy
@@ -70,13 +74,49 @@ export class PagePool {
   /** page_pool_alloc_pages: fast path, refill from the ring, or the slow path. -1 when out of memory. */
   alloc(): number {
     const c = this.k.counters;
+    const shape = this.p.allocShape ?? 'cache_first';
+    if (shape === 'ring_first') {
+      const r = this.getCachedRingFirst();
+      return r >= 0 ? r : this.allocSlow();
+    }
     if (this.cacheCount > 0) {
       c['page_pool.alloc.fast']++;
       return this.checkRecycled(this.cache[--this.cacheCount]!);
     }
     const r = this.refillAllocCache();
     if (r >= 0) return r;
-    return this.allocSlow();
+    return shape === 'bulk' ? this.allocSlowBulk() : this.allocSlow();
+  }
+
+  /**
+   * __page_pool_get_cached (v4.18-v5.0): an empty ring sends the caller to the slow path before the
+   * cache is looked at; in softirq the refill loop returns NULL when the ring runs dry before 64 pages.
+   */
+  private getCachedRingFirst(): number {
+    const c = this.k.counters;
+    if (this.ring.empty()) {
+      c['page_pool.alloc.empty']++;
+      return -1;
+    }
+    if (!this.k.inNapi) {
+      c['page_pool.alloc.refill']++;
+      return this.checkRecycled(this.ring.consume());
+    }
+    if (this.cacheCount > 0) {
+      c['page_pool.alloc.fast']++;
+      return this.checkRecycled(this.cache[--this.cacheCount]!);
+    }
+    let pfn = this.ring.consume();
+    while (pfn >= 0 && this.cacheCount < PP_ALLOC_CACHE_REFILL) {
+      this.cache[this.cacheCount++] = pfn;
+      pfn = this.ring.consume();
+    }
+    if (pfn < 0) {
+      c['page_pool.alloc.empty']++;
+      return -1;
+    }
+    c['page_pool.alloc.refill']++;
+    return this.checkRecycled(pfn);
   }
 
   /** page_pool_refill_alloc_cache: up to 64 pages from the ring into the cache. */
@@ -105,12 +145,40 @@ export class PagePool {
     return pfn;
   }
 
-  /** __page_pool_alloc_pages_slow: alloc_pages, dma_map_page, store the address, hold_cnt++. */
+  /** __page_pool_alloc_pages_slow (v4.18-v5.12): one page, mapped and held. */
   private allocSlow(): number {
     const k = this.k;
     const pfn = k.alloc_pages(0, Owner.pool, Origin.pool);
     if (pfn < 0) return -1;
     k.enter('__page_pool_alloc_pages_slow');
+    this.mapNew(pfn);
+    k.counters['page_pool.alloc.slow']++;
+    k.leave();
+    return pfn;
+  }
+
+  /** __page_pool_alloc_pages_slow (v5.13+): alloc_pages_bulk_array of 64 pages, each mapped and held; alloc.slow once. */
+  private allocSlowBulk(): number {
+    const k = this.k;
+    k.enter('__page_pool_alloc_pages_slow');
+    while (this.cacheCount < PP_ALLOC_CACHE_REFILL) {
+      const pfn = k.alloc_pages(0, Owner.pool, Origin.pool);
+      if (pfn < 0) break;
+      this.mapNew(pfn);
+      this.cache[this.cacheCount++] = pfn;
+    }
+    if (this.cacheCount === 0) {
+      k.leave();
+      return -1;
+    }
+    k.counters['page_pool.alloc.slow']++;
+    k.leave();
+    return this.cache[--this.cacheCount]!;
+  }
+
+  /** page_pool_dma_map + page_pool_set_pp_info: map, store the address, sync max_len (SYNC_DEV), hold_cnt++. */
+  private mapNew(pfn: number): void {
+    const k = this.k;
     const pg = k.pages;
     const i = pg.idx(pfn);
     pg.pool[i] = this.id;
@@ -135,9 +203,6 @@ export class PagePool {
     if (this.p.syncForDevice) k.dma.dma_sync_single_range_for_device(this.dmaAddr(pfn), this.p.offset, this.p.maxLen, this.p.dmaDir);
     this.hold++;
     k.counters['page_pool.hold_cnt']++;
-    k.counters['page_pool.alloc.slow']++;
-    k.leave();
-    return pfn;
   }
 
   /**

@@ -223,6 +223,12 @@ export function cpuReadLinear(k: Kernel, s: SkBuff, at: number, len: number, lea
   k.dma.cpuRead(s.sh.headPfn, headPageOff(s, s.data + at), len, leaf);
 }
 
+/** The CPU writes `len` bytes of the linear part at skb->data + at: page heads get dirty cache lines. */
+export function cpuWriteLinear(k: Kernel, s: SkBuff, at: number, len: number): void {
+  if (s.sh.headKind !== Head.page || len <= 0) return;
+  k.dma.cpuWrite(s.sh.headPfn, headPageOff(s, s.data + at), len);
+}
+
 /** The CPU reads every byte of the skb (linear part, frags, frag_list), as skb_copy_bits does. */
 export function cpuReadAll(k: Kernel, s: SkBuff, leaf: string): void {
   cpuReadLinear(k, s, 0, skb_headlen(s), leaf);
@@ -262,6 +268,8 @@ export function build_skb(k: Kernel, pfn: number, headOff: number, fragSize: num
   s.end = fragSize - SKB_SHINFO_SIZE;
   s.truesize = fragSize + SKB_STRUCT_SIZE;
   s.head_frag = 1;
+  // __build_skb_around: the skb_shared_info at the end of the buffer is written (memset up to dataref).
+  k.dma.cpuWrite(pfn, headOff + s.end, SKB_SHINFO_SIZE);
   k.counters['skb.build']++;
   k.leave();
   return s;
@@ -561,9 +569,9 @@ export function skb_release_data(k: Kernel, s: SkBuff): void {
 
 function kfree_skb_list(k: Kernel, l: SkBuff | null): void {
   k.enter('kfree_skb_list');
+  // kfree_skb_list (all eras) walks segs->next and never clears it: a frag_list shared by skb_clone_fraglist is walked by each owner.
   while (l) {
     const nx = l.next;
-    l.next = null;
     kfree_skb(k, l);
     l = nx;
   }

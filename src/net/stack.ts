@@ -1,9 +1,9 @@
 import { DmaDir } from '../kernel/dma.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { PAGE_SIZE } from '../kernel/page.js';
-import { cpuReadLinear, kfree_skb, skb_clone, skb_gro_receive, skb_pull, skb_unshare, type SkBuff } from '../kernel/skbuff.js';
+import { cpuReadLinear, cpuWriteLinear, kfree_skb, skb_clone, skb_gro_receive, skb_pull, skb_unshare, type SkBuff } from '../kernel/skbuff.js';
 import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
-import { EDSA_TAG_LEN, type Mvneta, type RxSink } from '../driver/mvneta.js';
+import { EDSA_TAG_LEN, ETH_HLEN, type Mvneta, type RxSink } from '../driver/mvneta.js';
 import { PacketTap } from './packet.js';
 import { alloc_tx_skb } from './tx.js';
 import { TcpReceiver, TCP_HDRS } from './tcp.js';
@@ -161,6 +161,8 @@ export class Stack implements RxSink {
       k.enter('edsa_rcv');
       cpuReadLinear(k, skb, 0, EDSA_TAG_LEN, 'edsa_rcv');
       skb_pull(skb, EDSA_TAG_LEN);
+      // edsa_rcv (v4.20; dsa_strip_etype_header v6.1): memmove of the two MAC addresses over the tag.
+      cpuWriteLinear(k, skb, -ETH_HLEN, 12);
       k.leave();
       this.ip_rcv(skb);
     }

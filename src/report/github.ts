@@ -9,7 +9,7 @@ import { byCodeUnit, sortFindings } from './json.js';
 const SEVERITY: readonly ViolationKind[] = [
   'data-corruption', 'use-after-free', 'page-double-free', 'wrong-recycle', 'recycle-while-referenced',
   'freed-while-mapped', 'dma-addr-truncated', 'pp-negative-inflight', 'direct-recycle-outside-napi',
-  'cpu-access-device-owned', 'dma-unmap-not-mapped', 'dma-sync-not-mapped', 'dma-sync-out-of-range',
+  'cpu-access-device-owned', 'dma-dirty-cacheline', 'dma-unmap-not-mapped', 'dma-sync-not-mapped', 'dma-sync-out-of-range',
   'dma-dir-mismatch', 'pp-page-as-frag',
 ];
 

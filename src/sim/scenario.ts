@@ -42,7 +42,7 @@ export interface Host {
 /** One step of contract §2.1; `loc` points at the step in the file; `ctx` where it runs when not its default. */
 export type Step = StepCall & { ctx?: ExecCtx | undefined };
 type StepCall =
-  | { op: 'rx'; as: string | undefined; len: number; flow: string | undefined; loc: SourceLoc }
+  | { op: 'rx'; as: string | undefined; len: number; flow: string | undefined; poll: boolean; loc: SourceLoc }
   | {
       op: 'skb_clone' | 'skb_copy' | 'pskb_copy' | 'skb_unshare' | 'skb_splice_bits' | 'tcp_zerocopy_receive' | 'packet_rcv';
       skb: string;

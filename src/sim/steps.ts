@@ -44,15 +44,14 @@ function skbObj(skb: SkBuff): Obj {
 
 /** Receives what the driver hands over during an `rx` step. */
 class StepSink implements RxSink {
-  skb: SkBuff | null = null;
-  frame: XdpFrame | null = null;
-  verdict: 'tx' | 'redirect' = 'tx';
+  /** What the last poll handed over, in order. */
+  readonly skbs: SkBuff[] = [];
+  readonly frames: { f: XdpFrame; verdict: 'tx' | 'redirect' }[] = [];
   receive(skb: SkBuff): void {
-    this.skb = skb;
+    this.skbs.push(skb);
   }
   xdpFrame(f: XdpFrame, verdict: 'tx' | 'redirect'): void {
-    this.frame = f;
-    this.verdict = verdict;
+    this.frames.push({ f, verdict });
   }
 }
 
@@ -70,6 +69,8 @@ export class StepRunner {
   private readonly redirect: RedirectTarget;
   frames = 0;
   bytes = 0;
+  /** `as` names of received frames not yet handed over by a poll, by frame number. */
+  private readonly deferred = new Map<number, string>();
 
   constructor(
     private readonly k: Kernel,
@@ -111,14 +112,12 @@ export class StepRunner {
         this.frames++;
         this.bytes += step.len;
         k.frame = this.frames;
-        this.sink.skb = null;
-        this.sink.frame = null;
-        if (this.nic.hwReceive(step.len, this.frames)) this.nic.poll(NAPI_BUDGET);
-        else this.nic.refill();
-        if (step.as !== undefined) {
-          if (this.sink.skb) this.bind(step, step.as, skbObj(this.sink.skb));
-          else if (this.sink.frame) this.bind(step, step.as, this.frameObj(this.sink.frame, this.sink.verdict));
+        if (!this.nic.hwReceive(step.len, this.frames)) {
+          this.nic.refill();
+          break;
         }
+        if (step.as !== undefined) this.deferred.set(this.frames, step.as);
+        if (step.poll) this.poll(step, NAPI_BUDGET);
         break;
       }
       case 'skb_clone':
@@ -202,7 +201,7 @@ export class StepRunner {
         break;
       }
       case 'napi_poll':
-        this.nic.poll(step.budget ?? NAPI_BUDGET);
+        this.poll(step, step.budget ?? NAPI_BUDGET);
         break;
       case 'xdp_return_frame': {
         const o = this.get(step, step.frame, 'frame', 'frame');
@@ -215,6 +214,26 @@ export class StepRunner {
         break;
     }
     checkInvariants(k);
+  }
+
+  /** mvneta_poll; what it hands over gets the `as` name its rx step gave (a dropped frame gets none). */
+  private poll(step: Step, budget: number): void {
+    const sink = this.sink;
+    this.nic.poll(budget);
+    for (const skb of sink.skbs) {
+      const name = this.deferred.get(skb.frame);
+      if (name === undefined) continue;
+      this.deferred.delete(skb.frame);
+      this.bind(step, name, skbObj(skb));
+    }
+    for (const { f, verdict } of sink.frames) {
+      const name = this.deferred.get(f.frame);
+      if (name === undefined) continue;
+      this.deferred.delete(f.frame);
+      this.bind(step, name, this.frameObj(f, verdict));
+    }
+    sink.skbs.length = 0;
+    sink.frames.length = 0;
   }
 
   /** TX completion of an XDP frame: XDP_TX returns in NAPI context, a redirect after the target's unmap. */

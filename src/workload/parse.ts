@@ -101,7 +101,7 @@ function buildStep(item: StepItem, i: number, count: number, mtu: number, src: S
     if (len > max) {
       throw src.error(['steps', i, op, 'len'], `len ${len} is longer than the NIC accepts (nic.mtu ${mtu} + ${ETH_HLEN} = ${max})`);
     }
-    return { op, as: a.as, len, flow: a.flow, loc };
+    return { op, as: a.as, len, flow: a.flow, poll: a.poll ?? true, loc };
   }
   if (op === 'napi_poll') return { op, budget: item.napi_poll!.budget, loc };
   if (op === 'teardown') {

@@ -19,7 +19,7 @@ export function show(v: unknown): string {
 
 /** Arguments of each step op, in the order of contract §2.1; the first one is the scalar shorthand. */
 export const STEP_ARGS = {
-  rx: ['as', 'len', 'flow'],
+  rx: ['as', 'len', 'flow', 'poll'],
   skb_clone: ['skb', 'as', 'ctx'],
   skb_copy: ['skb', 'as', 'ctx'],
   pskb_copy: ['skb', 'as', 'ctx'],
@@ -109,7 +109,7 @@ const frameLen = z
   .min(MIN_FRAME, { error: (iss) => `len ${show(iss.input)} is shorter than the smallest Ethernet frame (${MIN_FRAME})` });
 
 const stepArgs = {
-  rx: shorthand('as', [objName, ...nothing], z.strictObject({ as: objName.optional(), len: frameLen.optional(), flow: z.string().min(1).optional() })),
+  rx: shorthand('as', [objName, ...nothing], z.strictObject({ as: objName.optional(), len: frameLen.optional(), flow: z.string().min(1).optional(), poll: z.boolean().optional() })),
   skb_clone: skbAs,
   skb_copy: skbAs,
   pskb_copy: skbAs,

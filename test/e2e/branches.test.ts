@@ -50,6 +50,16 @@ test('every branch of branches.md resolves to the knobs the table gives it', () 
     'upstream-5.14': { skb_recycle: 'pp_recycle', jumbo_frags: 'recycle', coalesce: 'pp_match', gro_pp_check: 'false' },
     'upstream-6.1': { coalesce: 'pp_match_clone', gro_pp_check: 'true', jumbo_frags: 'recycle' },
   };
+  // Issue 11 era knobs: v4.20/2018 mvneta_rx_swbm and __page_pool_get_cached, v5.5-v5.8 and v5.14+ mvneta_rx_swbm / page_pool.
+  const eras: Record<string, Record<string, string>> = {
+    'baseline-4.20': { fcs_only_desc: 'n/a', napi_budget: 'packets', pool_alloc: 'n/a', refill_sync_for_device: 'n/a' },
+    mvneta_03: { fcs_only_desc: 'ring', napi_budget: 'packets', pool_alloc: 'ring_first', refill_sync_for_device: 'false' },
+    'dma-addr-in-page': { fcs_only_desc: 'ring', napi_budget: 'packets', pool_alloc: 'ring_first', refill_sync_for_device: 'false' },
+    'v5.5': { fcs_only_desc: 'release', napi_budget: 'descriptors_carry', pool_alloc: 'cache_first' },
+    'upstream-5.14': { fcs_only_desc: 'recycle', napi_budget: 'descriptors_drop', pool_alloc: 'bulk' },
+    'upstream-6.1': { fcs_only_desc: 'recycle', napi_budget: 'descriptors_drop', pool_alloc: 'bulk', refill_sync_for_device: 'false' },
+  };
+  for (const [b, knobs] of Object.entries(eras)) Object.assign(want[b]!, knobs);
   for (const [b, knobs] of Object.entries(want)) {
     const c = resolveConfig(BRANCHES, b, undefined, 'espressobin', undefined, []);
     for (const [k, v] of Object.entries(knobs)) assert.equal((c.knobs as unknown as Record<string, string>)[k], v, `${b} ${k}`);

@@ -216,7 +216,8 @@ const MECHANICS: MechRow[] = [
       assert.equal(s.len, 1514 - 14 + EDSA);
       assert.equal(b.c('skb.build'), 1);
       assert.equal(b.c('skb.alloc'), 0);
-      assert.equal(b.c('page.alloc') - before, 1, 'only the refill allocated a page');
+      // The refill's slow path: one page (v4.18-v5.12), or a bulk of 64 mapped and held (v5.13+ __page_pool_alloc_pages_slow).
+      assert.equal(b.c('page.alloc') - before, m === 'C' ? 64 : 1, 'only the refill allocated pages');
       // The branch's pool marker on the skb (§5.0): mem_info for A/B, pp_recycle + pp_magic for C.
       if (m === 'C') {
         assert.equal(s.pp_recycle, 1);
@@ -1038,7 +1039,8 @@ describe('mvneta RX refill (mvneta-workloads.md: refill only descriptors whose b
     // 2 (MH) + 3700 + 8 (EDSA) + 4 (FCS) = 3714 bytes: 3712 in the first buffer, 2 FCS bytes in the second.
     const out = runSteps('mvneta_07', ['rx: { as: a, len: 3700 }', 'kfree_skb: a', RX_A, 'kfree_skb: a', RX_A, 'kfree_skb: a'], { mtu: 3700 });
     assert.equal(out.counters['rx.descriptors'], 4);
-    assert.equal(out.counters['page.alloc'], 512 + 1 + 0, 'one refill for the consumed head, none over the FCS descriptor');
+    // The second refill finds frame 1's page alone in the ring: the v4.18-v5.0 __page_pool_get_cached moves it to the cache, drains the ring and returns NULL, so the slow path allocates once more.
+    assert.equal(out.counters['page.alloc'], 512 + 2, 'refills for the consumed heads, none over the FCS descriptor');
     assert.deepEqual(out.leaks, {});
     assert.deepEqual(out.violations, {});
   });

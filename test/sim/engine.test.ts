@@ -116,7 +116,8 @@ traffic:
   assert.ok(kinds(steal)['pp-page-as-frag']! > 0);
   for (const option of ['release', 'frag_list', 'reject']) {
     const r = runYaml(y, { duration: 20e6, branch: 'mvneta_07', set: { coalesce: option } });
-    assert.deepEqual(kinds(r), {}, `coalesce=${option}`);
+    // The 2018 refill posts recycled heads with edsa_rcv's dirty MAC line unsynced, whatever coalesce does.
+    assert.deepEqual(Object.keys(kinds(r)), ['dma-dirty-cacheline'], `coalesce=${option}`);
   }
 });
 
@@ -180,7 +181,7 @@ traffic:
   const r = runYaml(y, { duration: 20e6, branch: 'upstream-6.1' });
   assert.equal(r.counters['rx.descriptors'], 3 * r.counters['rx.frames']);
   assert.deepEqual(kinds(r), {});
-  assert.deepEqual(kinds(runYaml(y, { duration: 20e6, branch: 'mvneta_07' })), {});
+  assert.deepEqual(Object.keys(kinds(runYaml(y, { duration: 20e6, branch: 'mvneta_07' }))), ['dma-dirty-cacheline'], 'release is clean but for the 2018 refill that does not sync');
   const keep = kinds(runYaml(y, { duration: 20e6, branch: 'mvneta_07', set: { jumbo_frags: 'keep' } }));
   assert.ok(keep['pp-page-as-frag']! > 0 && keep['freed-while-mapped']! > 0);
 });
@@ -192,7 +193,8 @@ test('arm32-lpae: a DMA address above 4 GiB kept in a 32-bit page->private is tr
   assert.equal(v.count, r.counters['page_pool.hold_cnt']);
   assert.equal(r.leaks.length, 0, 'consequences are not reported again');
   assert.equal(r.violations.length, 1);
-  assert.equal(runYaml(MCAST(1), { duration: 5e6, platform: 'arm32-lpae', branch: 'dma-addr-in-page' }).violations.length, 0);
+  // dma-addr-in-page keeps the full address; it maps with DMA_ATTR_SKIP_CPU_SYNC and syncs nothing for the device.
+  assert.deepEqual(Object.keys(kinds(runYaml(MCAST(1), { duration: 5e6, platform: 'arm32-lpae', branch: 'dma-addr-in-page' }))), ['dma-dirty-cacheline']);
 });
 
 test('baseline-4.20 copies 256 bytes before syncing for the CPU (the v4.19 defect) on a non-coherent board', () => {

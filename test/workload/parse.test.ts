@@ -42,7 +42,7 @@ expect:
 const STEPS = `name: clone-free
 steps:
   - rx: a
-  - rx: { as: b, len: 60, flow: f1 }
+  - rx: { as: b, len: 60, flow: f1, poll: false }
   - rx:
   - skb_clone: { skb: a, as: c }
   - skb_try_coalesce: { to: a, from: b }
@@ -137,9 +137,9 @@ describe('parseScenario: valid files', () => {
   it('reads every step op, shorthands included', () => {
     const steps = parse(STEPS).steps?.map(({ loc, ...rest }) => ({ ...rest, key: loc.key, line: loc.line }));
     assert.deepEqual(steps, [
-      { op: 'rx', as: 'a', len: 1514, flow: undefined, key: 'steps[0].rx', line: 3 },
-      { op: 'rx', as: 'b', len: 60, flow: 'f1', key: 'steps[1].rx', line: 4 },
-      { op: 'rx', as: undefined, len: 1514, flow: undefined, key: 'steps[2].rx', line: 5 },
+      { op: 'rx', as: 'a', len: 1514, flow: undefined, poll: true, key: 'steps[0].rx', line: 3 },
+      { op: 'rx', as: 'b', len: 60, flow: 'f1', poll: false, key: 'steps[1].rx', line: 4 },
+      { op: 'rx', as: undefined, len: 1514, flow: undefined, poll: true, key: 'steps[2].rx', line: 5 },
       { op: 'skb_clone', skb: 'a', as: 'c', key: 'steps[3].skb_clone', line: 6 },
       { op: 'skb_try_coalesce', to: 'a', from: 'b', key: 'steps[4].skb_try_coalesce', line: 7 },
       { op: 'skb_gro_receive', held: 'a', skb: 'c', key: 'steps[5].skb_gro_receive', line: 8 },

@@ -1,0 +1,119 @@
+// mvneta RX per era (issue 11 items 2, 3, 4): each row cites the driver function and version it checks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Kernel } from '../../src/kernel/kernel.js';
+import type { SkBuff } from '../../src/kernel/skbuff.js';
+import type { XdpFrame } from '../../src/kernel/xdp.js';
+import { Mvneta, MVNETA_MH_SIZE, type XdpVerdict } from '../../src/driver/mvneta.js';
+import { resolveConfig } from '../../src/sim/config.js';
+import { BRANCHES, runStepLines } from '../helpers.js';
+
+/** A board with one mvneta queue whose stack only collects what the driver hands over. */
+function board(branch: string, o: { set?: Record<string, string> | undefined; mtu?: number; xdp?: XdpVerdict } = {}): { k: Kernel; nic: Mvneta; skbs: SkBuff[]; frames: XdpFrame[] } {
+  const c = resolveConfig(BRANCHES, branch, undefined, 'espressobin', undefined, Object.entries(o.set ?? {}).map(([key, value]) => ({ key, value, loc: undefined })));
+  const k = new Kernel(c.knobs, c.facts);
+  const skbs: SkBuff[] = [];
+  const frames: XdpFrame[] = [];
+  const nic = new Mvneta(k, { mtu: o.mtu ?? 1500, rxRing: 512, xdp: o.xdp ?? 'none' }, { receive: (s) => skbs.push(s), xdpFrame: (f) => frames.push(f) });
+  nic.ifup();
+  return { k, nic, skbs, frames };
+}
+
+// Item 2: a frame's last RX buffer holds only FCS bytes.
+interface FcsRow {
+  fn: string;
+  branch: string;
+  set?: Record<string, string>;
+  /** Frame length (no FCS) whose FCS alone falls in the second buffer: 2 (MH) + len + 8 (EDSA) + 4 = buffer size + 2. */
+  len: number;
+  leaks: Record<string, number>;
+  counters: Record<string, number>;
+}
+const FCS: FcsRow[] = [
+  // v4.20 / 2018 mvneta_rx_swbm: left_size == 0, the descriptor is left untouched.
+  { fn: 'v4.20/2018 mvneta_rx_swbm (left on the ring)', branch: 'mvneta_07', len: 3700, leaks: {}, counters: { 'rx.descriptors': 2, 'page_pool.release_cnt': 0, 'page_pool.recycle.cached': 0 } },
+  // v5.5-v5.8 mvneta_swbm_add_rx_fragment: no skb_add_rx_frag (data_len <= 0) but page_pool_release_page: a real page leak.
+  { fn: 'v5.5-v5.8 mvneta_swbm_add_rx_fragment (page_pool_release_page, never freed)', branch: 'v5.5', len: 3508, leaks: { page: 1 }, counters: { 'rx.descriptors': 2, 'page_pool.release_cnt': 2, 'page_pool.recycle.cached': 0 } },
+  // v5.14+ mvneta_swbm_add_rx_fragment: page_pool_put_full_page(rxq->page_pool, page, true), direct into the alloc cache.
+  { fn: 'v5.14 mvneta_swbm_add_rx_fragment (page_pool_put_full_page, direct)', branch: 'upstream-5.14', len: 3508, leaks: {}, counters: { 'rx.descriptors': 2, 'page_pool.release_cnt': 0, 'page_pool.recycle.cached': 1 } },
+  { fn: 'v6.1 mvneta_swbm_add_rx_fragment (page_pool_put_full_page, direct)', branch: 'upstream-6.1', len: 3508, leaks: {}, counters: { 'rx.descriptors': 2, 'page_pool.release_cnt': 0, 'page_pool.recycle.cached': 1 } },
+  // The knob, not the branch, decides.
+  { fn: 'fcs_only_desc=release on upstream-6.1', branch: 'upstream-6.1', set: { fcs_only_desc: 'release' }, len: 3508, leaks: { page: 1 }, counters: { 'rx.descriptors': 2, 'page_pool.release_cnt': 1, 'page_pool.recycle.cached': 0 } },
+];
+for (const r of FCS) {
+  test(`buffer holding only FCS bytes: ${r.fn}`, () => {
+    const out = runStepLines(r.branch, [`rx: { as: a, len: ${r.len} }`, 'kfree_skb: a'], { set: r.set, mtu: r.len });
+    assert.deepEqual(out.leaks, r.leaks);
+    assert.deepEqual(out.violations, {});
+    for (const [name, want] of Object.entries(r.counters)) assert.equal(out.counters[name as keyof typeof out.counters], want, name);
+  });
+}
+
+// Item 3: v5.5-v6.1 mvneta_xdp_submit_frame (XDP_TX) syncs xdpf->len bytes from xdpf->data for the device:
+// page DMA address + sizeof(*xdpf) + xdpf->headroom, i.e. the RX offset plus the Marvell header.
+for (const [branch, len] of [['v5.5', 60], ['upstream-6.1', 60], ['upstream-6.1', 1514]] as const) {
+  test(`XDP_TX sync for the device (${branch} mvneta_xdp_submit_frame): ${len} bytes from data, not MH + len from the RX offset`, () => {
+    const { k, nic, frames } = board(branch, { xdp: 'tx' });
+    const seen: [number, number][] = [];
+    const sync = k.dma.dma_sync_single_range_for_device.bind(k.dma);
+    k.dma.dma_sync_single_range_for_device = (base, offset, n, dir) => {
+      seen.push([offset, n]);
+      sync(base, offset, n, dir);
+    };
+    assert.ok(nic.hwReceive(len, 1));
+    nic.poll(64);
+    assert.equal(frames.length, 1);
+    // The frame carries the 8-byte EDSA tag; the pool's own syncs (max_len from the RX offset) are not the TX one.
+    assert.deepEqual(seen.filter(([off]) => off !== nic.geo.offset), [[nic.geo.offset + MVNETA_MH_SIZE, len + 8]]);
+    assert.equal(k.findings.violationCount(), 0);
+  });
+}
+
+// Item 4: the NAPI budget against two jumbo frames of three buffers each, polled with a budget of 4.
+interface BudgetRow {
+  fn: string;
+  branch: string;
+  set?: Record<string, string>;
+  /** rx.frames, rx.drops, descriptors processed by the first poll, skbs handed over after both polls. */
+  first: number;
+  frames: number;
+  drops: number;
+  skbs: number;
+  cached: number;
+}
+const BUDGET: BudgetRow[] = [
+  // v4.20 / 2018 mvneta_rx_swbm: while (rcvd_pkts < budget ...): both frames fit a budget of 4 packets.
+  { fn: 'v4.20/2018 counts packets', branch: 'mvneta_07', first: 6, frames: 2, drops: 0, skbs: 2, cached: 0 },
+  // v5.5 mvneta_rx_swbm: while (rx_proc < budget ...), rxq->skb carries the cut frame into the next poll.
+  { fn: 'v5.5 counts descriptors, the cut frame completes in the next poll', branch: 'v5.5', first: 3, frames: 2, drops: 0, skbs: 2, cached: 0 },
+  // v5.14+/v6.1: the cut frame is freed by mvneta_xdp_put_buff (1 buffer), its other 2 buffers arrive without
+  // FIRST_DESC and go back with page_pool_put_full_page(…, true): 3 pages into the alloc cache.
+  { fn: 'v5.14 counts descriptors, mvneta_xdp_put_buff drops the cut frame', branch: 'upstream-5.14', first: 4, frames: 1, drops: 1, skbs: 1, cached: 3 },
+  { fn: 'v6.1 counts descriptors, mvneta_xdp_put_buff drops the cut frame', branch: 'upstream-6.1', first: 4, frames: 1, drops: 1, skbs: 1, cached: 3 },
+  { fn: 'napi_budget=packets on upstream-6.1', branch: 'upstream-6.1', set: { napi_budget: 'packets' }, first: 6, frames: 2, drops: 0, skbs: 2, cached: 0 },
+];
+for (const r of BUDGET) {
+  test(`NAPI budget 4, two 9014-byte frames of 3 buffers: ${r.fn}`, () => {
+    const { k, nic, skbs } = board(r.branch, { set: r.set, mtu: 9000 });
+    assert.ok(nic.hwReceive(9014, 1));
+    assert.ok(nic.hwReceive(9014, 2));
+    assert.equal(nic.poll(4), r.first);
+    nic.poll(64);
+    assert.equal(nic.pendingDescriptors, 0);
+    assert.equal(k.counters['rx.descriptors'], 6);
+    assert.equal(k.counters['rx.frames'], r.frames);
+    assert.equal(k.counters['rx.drops'], r.drops);
+    assert.equal(skbs.length, r.skbs);
+    assert.equal(k.counters['page_pool.recycle.cached'], r.cached);
+    assert.equal(k.findings.violationCount(), 0);
+  });
+}
+
+test('the budget cut is reachable from a jumbo step scenario: rx with poll: false, then napi_poll with a budget', () => {
+  const steps = ['rx: { as: a, len: 9014, poll: false }', 'rx: { as: b, len: 9014, poll: false }', 'napi_poll: { budget: 4 }', 'napi_poll: {}', 'kfree_skb: a'];
+  const out = runStepLines('upstream-6.1', steps, { mtu: 9000 });
+  assert.equal(out.counters['rx.drops'], 1);
+  assert.equal(out.counters['rx.frames'], 1);
+  assert.deepEqual(out.leaks, {});
+  assert.deepEqual(out.violations, {});
+});
