@@ -1,12 +1,13 @@
 import { DmaDir, type DmaDirCode } from '../kernel/dma.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Knobs } from '../kernel/knobs.js';
-import { Origin, Owner, PAGE_SIZE } from '../kernel/page.js';
+import { Origin, Owner, PAGE_SIZE, Place } from '../kernel/page.js';
 import { PagePool } from '../kernel/page_pool.js';
 import {
   build_skb,
   checkPoolFrag,
   consume_skb,
+  kfree_skb,
   skb_headlen,
   SkBuff as SkBuffClass,
   cpuReadLinear,
@@ -24,6 +25,8 @@ import { MemType, xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
 export const MVNETA_MH_SIZE = 2;
 export const ETH_FCS_LEN = 4;
 export const ETH_HLEN = 14;
+/** eth0's ifindex on the board (lo is 1). */
+export const ETH0_IFINDEX = 2;
 /** EDSA tag on the switch's CPU port. */
 export const EDSA_TAG_LEN = 8;
 /** NAPI_POLL_WEIGHT and the refill batch of mvneta_rx_refill_queue. */
@@ -139,6 +142,8 @@ export class Mvneta {
         dmaInPrivate: kn.dma_addr_storage === 'page-private',
         setPpInfo: kn.skb_recycle === 'pp_recycle',
         inflightAccounting: kn.inflight_accounting === 'true',
+        releaseRetry: kn.pool_release_retry,
+        dmaTracking: kn.pool_dma_tracking === 'true',
       });
       k.pools.push(pool);
       k.xdpMem.register(pool);
@@ -146,7 +151,20 @@ export class Mvneta {
     }
     this.needRefill = this.cfg.rxRing;
     while (this.needRefill > 0 && this.refillOne()) this.needRefill--;
+    this.up = true;
+    this.carrier = true;
     k.leave();
+  }
+
+  /** The port is open (between mvneta_open and mvneta_stop) and the link is up. */
+  up = false;
+  carrier = false;
+  /** The driver was unbound from the device (mvneta_remove). */
+  unbound = false;
+
+  /** The PHY reports link down (netif_carrier_off): frames no longer reach the port; the pool is untouched. */
+  linkDown(): void {
+    this.carrier = false;
   }
 
 
@@ -159,7 +177,7 @@ export class Mvneta {
     const total = rxBufferBytes(len, this.dsaTag);
     const n = this.ringPfn.length;
     const descs = total <= this.geo.bufSize ? 1 : Math.ceil(total / this.geo.bufSize);
-    if (len > this.cfg.mtu + ETH_HLEN || this.pending + descs > n) {
+    if (len > this.cfg.mtu + ETH_HLEN || this.pending + descs > n || !this.carrier) {
       k.counters['rx.drops']++;
       return false;
     }
@@ -208,6 +226,7 @@ export class Mvneta {
   /** mvneta_poll's RX half: mvneta_rx_swbm over at most `budget` descriptors, then refill. */
   poll(budget: number): number {
     const k = this.k;
+    if (!this.up) return 0;
     const wasNapi = k.inNapi;
     k.inNapi = true;
     k.enter('mvneta_poll');
@@ -235,6 +254,7 @@ export class Mvneta {
   /** mvneta_rx_refill_queue: at most 64 empty descriptors get a new buffer. */
   refill(): void {
     const k = this.k;
+    if (!this.up) return;
     k.enter('mvneta_rx_refill');
     let n = 0;
     while (this.needRefill > 0 && n < RX_REFILL_BATCH && this.refillOne()) {
@@ -263,6 +283,7 @@ export class Mvneta {
     }
     this.ringPfn[at] = pfn;
     this.ringDma[at] = dma;
+    k.hold(pfn, Place.rxRing);
     this.refillNext = (at + 1) % this.ringPfn.length;
     return true;
   }
@@ -302,6 +323,7 @@ export class Mvneta {
     k.counters['rx.frames']++;
     k.counters['rx.bytes'] += this.frameBytes(first, descs);
     if (this.cfg.xdp !== 'none' && this.runXdp(head, frameLen)) return;
+    k.hold(head, Place.napi);
     const skb = build_skb(k, head, 0, PAGE_SIZE);
     skb_reserve(skb, this.geo.offset + MVNETA_MH_SIZE);
     skb_put(skb, frameLen);
@@ -328,6 +350,7 @@ export class Mvneta {
         continue;
       }
       this.consumeDesc(at);
+      k.hold(pfn, Place.napi);
       left -= use;
       if (kn.jumbo_frags === 'release' || kn.skb_recycle === 'none') {
         pool.releasePage(pfn);
@@ -447,6 +470,13 @@ export class Mvneta {
   /** mvneta_tx (no TSO): the linear part mapped with dma_map_single, freed at TX completion. */
   xmit(skb: SkBuff): void {
     const k = this.k;
+    if (!this.up) {
+      // __dev_queue_xmit on a device that is down: the skb is dropped before the driver.
+      k.enter('__dev_queue_xmit');
+      kfree_skb(k, skb);
+      k.leave();
+      return;
+    }
     k.enter('mvneta_tx');
     const sh = skb.sh;
     const off = (sh.headOff + skb.data) % PAGE_SIZE;
@@ -458,6 +488,7 @@ export class Mvneta {
 
   /** XDP_TX: the frame goes out on the RX page's own mapping (no new map). */
   xmitXdp(f: XdpFrame): void {
+    this.k.hold(f.pfn, Place.txRing);
     this.txq[this.txCount] = f;
     this.txDma[this.txCount++] = -1;
   }
@@ -491,9 +522,10 @@ export class Mvneta {
     k.inNapi = wasNapi;
   }
 
-  /** mvneta_stop → mvneta_rxq_drop_pkts: ring buffers returned, pool unregistered and destroyed. */
+  /** mvneta_stop → mvneta_rxq_drop_pkts: ring buffers returned (received or not), then mvneta_rxq_deinit's page_pool_destroy. */
   ifdown(): void {
     const k = this.k;
+    if (!this.up) return;
     k.enter('mvneta_stop');
     this.txDone();
     k.enter('mvneta_rxq_drop_pkts');
@@ -509,11 +541,32 @@ export class Mvneta {
       }
       this.ringPfn[at] = -1;
     }
+    this.pending = 0;
+    this.needRefill = 0;
+    this.up = false;
+    this.carrier = false;
+    k.leave();
     if (this.pool) {
-      k.xdpMem.unregister(this.pool.memId);
+      k.enter('mvneta_rxq_deinit');
       this.pool.destroy();
+      k.leave();
     }
     k.leave();
+  }
+
+  /** mvneta_remove: unregister_netdev (ifdown if up, page_pool_unreg_netdev), then the device is released. */
+  unbind(): void {
+    const k = this.k;
+    if (this.unbound) return;
+    k.enter('mvneta_remove');
+    k.enter('unregister_netdev');
+    this.ifdown();
+    if (this.pool) this.pool.netdevGone = true;
+    k.leave();
+    k.enter('device_release_driver');
+    k.dma.unbind(0);
+    k.leave();
+    this.unbound = true;
     k.leave();
   }
 }

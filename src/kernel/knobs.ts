@@ -17,6 +17,8 @@ export interface Knobs {
   rx_copybreak: '256' | '128' | '0' | 'n/a';
   rx_geometry: 'v4.19' | 'rfc-2018' | 'v5.5';
   gro_pp_check: 'false' | 'true';
+  pool_release_retry: 'xdp_mem' | 'page_pool' | 'page_pool_id' | 'page_pool_id_netlink' | 'n/a';
+  pool_dma_tracking: 'false' | 'true' | 'n/a';
 }
 export type KnobName = keyof Knobs;
 
@@ -92,6 +94,16 @@ export const KNOBS: { [K in KnobName]: KnobSpec } = {
   gro_pp_check: {
     values: ['false', 'true'],
     meaning: 'skb_gro_receive refuses to merge skbs whose pp_recycle differs (v6.2, backported to v6.1.y)',
+  },
+  pool_release_retry: {
+    values: ['page_pool', 'xdp_mem', 'page_pool_id', 'page_pool_id_netlink'],
+    meaning: 'how a pool destroyed with pages in flight waits for them (a retry every second): xdp_mem (v5.3-v5.4 mem_id_disconnect_defer_retry: "stalled mem.id=%u shutdown %d attempts %d sec" every 30 s, forced disconnect after 120 attempts), page_pool (v5.5-v6.7 page_pool_release_retry: "stalled pool shutdown %d inflight %d sec" every 60 s, no force), page_pool_id (v6.8+: "stalled pool shutdown: id %u, %d inflight %d sec" for a pool without pp_params.netdev, as mvneta\'s), page_pool_id_netlink (v6.8+ for a netlink-visible pool: muted until the netdev is unregistered)',
+    appliesWhen: { knob: 'inflight_accounting', values: ['true'] },
+  },
+  pool_dma_tracking: {
+    values: ['false', 'true'],
+    meaning: 'the pool keeps an xarray of the pages it DMA-mapped and unmaps them all at destroy, so a page returned later is not unmapped through a gone device (v6.15, ee62ce7a1d90; backported to 6.12.y)',
+    appliesWhen: { knob: 'driver', values: ['page_pool'] },
   },
 };
 

@@ -22,7 +22,8 @@ import {
   type Vma,
 } from '../kernel/skbuff.js';
 import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
-import { Mvneta, NAPI_BUDGET, type RxSink } from '../driver/mvneta.js';
+import { ETH0_IFINDEX, Mvneta, NAPI_BUDGET, type RxSink } from '../driver/mvneta.js';
+import { holdersView, type HoldersView } from './holders.js';
 import { RedirectTarget } from '../net/stack.js';
 import { checkInvariants } from './invariants.js';
 import type { Step } from './scenario.js';
@@ -69,6 +70,9 @@ export class StepRunner {
   private readonly redirect: RedirectTarget;
   frames = 0;
   bytes = 0;
+  /** Holders views taken by holders steps. */
+  readonly views: HoldersView[] = [];
+  private stepNo = 0;
 
   constructor(
     private readonly k: Kernel,
@@ -99,6 +103,7 @@ export class StepRunner {
   /** Runs one step; a step scenario has no clock, so findings carry t_ns 0 and the frame they concern. */
   run(step: Step): void {
     const k = this.k;
+    this.stepNo++;
     k.resetPath();
     k.inNapi = step.op === 'rx' || step.op === 'napi_poll' || step.op === 'xdp_return_frame';
     switch (step.op) {
@@ -201,6 +206,15 @@ export class StepRunner {
         this.drop(step.frame);
         break;
       }
+      case 'page_pool_destroy':
+        this.nic.ifdown();
+        break;
+      case 'dev_unbind':
+        this.nic.unbind();
+        break;
+      case 'holders':
+        this.views.push(holdersView(k, `step ${this.stepNo}`, ETH0_IFINDEX));
+        break;
       case 'teardown':
         this.teardown();
         break;
