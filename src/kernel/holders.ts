@@ -58,7 +58,7 @@ export function poolHolders(k: Kernel, pool: PagePool): HolderGroup[] {
     if (pg.holderSince[i]! < oldest[h]!) oldest[h] = pg.holderSince[i]!;
   }
   const out: HolderGroup[] = [];
-  for (let h = 0; h < n; h++) if (count[h]! > 0) out.push({ holder: k.places.labels[h]!, pages: count[h]!, oldest_ns: k.now - oldest[h]! });
+  for (let h = 0; h < n; h++) if (count[h]! > 0) out.push({ holder: k.places.labels[h]!, pages: count[h]!, oldest_ns: Math.round(k.now - oldest[h]!) });
   return out.sort((a, b) => b.pages - a.pages || (a.holder < b.holder ? -1 : 1));
 }
 

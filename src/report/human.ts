@@ -234,7 +234,7 @@ export function renderPoolView(p: PoolView): string[] {
 function renderHolders(views: readonly HoldersView[]): string {
   const out: string[] = [];
   for (const v of views) {
-    out.push(`  at ${v.at}`);
+    out.push(`  ${/^\d/.test(v.at) ? `at ${v.at}` : v.at}`);
     for (const p of v.pools) for (const l of renderPoolView(p)) out.push(`    ${l}`);
   }
   return out.join('\n');

@@ -430,6 +430,7 @@ export class Engine implements TcpEnv {
         this.stack.igmpReport();
         break;
       case EV_INTERVAL:
+        k.now = ev.t;
         checkInvariants(k);
         this.snapshotInterval(ev.t);
         if (this.cfg.holders) this.views.push(holdersView(k, `${(ev.t / 1e9).toFixed(1)} s`, ETH0_IFINDEX));
@@ -520,7 +521,7 @@ export class Engine implements TcpEnv {
     k.now = this.now_;
     if (this.irqCount > 0 || this.nic.pendingDescriptors > 0) this.napi();
     // The end of the traffic, before the applications read what is left and close.
-    if (this.cfg.holders) this.views.push(holdersView(k, `${(this.cfg.durationNs / 1e9).toFixed(1)} s`, ETH0_IFINDEX));
+    if (this.cfg.holders) this.views.push(holdersView(k, `end of traffic (${String(Number((this.cfg.durationNs / 1e9).toFixed(3)))} s)`, ETH0_IFINDEX));
     if (this.cfg.host.reader !== 'stalled') this.readAll();
     for (const rx of this.tcp) if (rx?.owned) rx.releaseSock();
     if (this.cfg.host.reader !== 'stalled') this.readAll();

@@ -52,5 +52,5 @@ export function holdersView(k: Kernel, at: string, ifindex: number): HoldersView
       holders: withUnattributed(poolHolders(k, p), p.inflight),
     });
   }
-  return { t_ns: k.now, at, pools };
+  return { t_ns: Math.round(k.now), at, pools };
 }

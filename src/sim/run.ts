@@ -93,7 +93,7 @@ export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[], 
   k.inNapi = false;
   engine.nic.ifdown();
   settlePools(k);
-  if (o.holders) r.holders.push(holdersView(k, `after close and teardown (${(k.now / 1e9).toFixed(1)} s)`, ETH0_IFINDEX));
+  if (o.holders) r.holders.push(holdersView(k, `after close and teardown (${String(Number((k.now / 1e9).toFixed(3)))} s)`, ETH0_IFINDEX));
   return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.intervals, r.holders);
 }
 

@@ -33,7 +33,7 @@ events:
 test('--holders on a traffic run: a view per interval and at the end; after destroy the socket and the tap hold the pages', () => {
   const r = run(STALLED);
   const v = r.holders!;
-  assert.deepEqual(v.map((x) => x.at), ['1.0 s', '2.0 s', '3.0 s', 'after close and teardown (3.5 s)']);
+  assert.deepEqual(v.map((x) => x.at), ['1.0 s', '2.0 s', 'end of traffic (3 s)', 'after close and teardown (3.5 s)']);
   const before = v[0]!.pools[0]!;
   assert.equal(before.state, 'alive');
   assert.equal(before['detach-time'], null);
