@@ -214,6 +214,17 @@ export const VIOLATION_TEXT: Record<ViolationKind, FindingText> = {
     functions: ['page_pool_inflight', 'page_pool_release_page', 'page_pool_release'],
     refs: ['pagepool-dma-semantics.md §2.8', 'pagepool-dma-semantics.md §2.9', 'pagepool-dma-semantics.md §7.3', 'pagepool-dma-semantics.md §8'],
   },
+  'unmap-after-unbind': {
+    means: 'A pool page that was still out (in a socket queue, a tap, a pipe) when the driver was unbound came back later, and the pool unmapped it (or synced it for the device) through the device that is gone. Before v6.15 page_pool keeps the struct device pointer of a destroyed pool and unmaps each page when it finally returns, long after mvneta_remove.',
+    kernel: 'With an IOMMU the unmap walks a domain that was torn down with the device: the 2024-25 reports show "Unable to handle kernel paging request" in iommu_get_dma_domain / iommu_dma_unmap_page called from page_pool_return_page. Without an IOMMU (the Espressobin maps directly) the cache maintenance runs on memory the device no longer owns and nothing is printed. v6.15 (ee62ce7a1d90) tracks every mapped page in an xarray and unmaps them all in page_pool_destroy, so a late page comes back already unmapped.',
+    model: 'A dev_unbind step or an unbind event marks the device gone in the DMA API model; every later dma_unmap_page or dma_sync through it is this violation (one per page), and the mapping is dropped so it is not also a dma-mapping leak. With pool_dma_tracking=true the pool unmaps its pages at destroy and skips the unmap (and the sync for device) at return.',
+    seen: [
+      { branches: ['upstream-5.14', 'upstream-6.1'], scenarios: ['unbind-inflight'], note: 'v5.5 releases every page before the stack, so nothing is out at unbind; --set pool_dma_tracking=true (v6.15) is clean' },
+      { branches: ['upstream-5.14', 'upstream-6.1'], scenarios: ['unbind-inflight'], platform: 'arm32-lpae' },
+    ],
+    functions: ['page_pool_return_page', 'page_pool_release_page', 'dma_unmap_page_attrs', 'iommu_dma_unmap_page', 'mvneta_remove'],
+    refs: ['pagepool-dma-semantics.md §2.9', 'pagepool-dma-semantics.md §5.2'],
+  },
 };
 
 const XDP_FRAME_NOT_RETURNED = 'A step scenario that never returns an XDP frame, e.g. `xdp: redirect` with steps `- rx: { as: f, len: 60 }` and no xdp_return_frame: f';
@@ -462,6 +473,11 @@ export const KNOB_TEXT: Record<KnobName, KnobText> = {
   pool_dma_tracking: {
     history: 'ee62ce7a1d90 (v6.15): pool->dma_mapped xarray, index in pp_magic under PP_MAGIC_MASK, unmap of every outstanding page in page_pool_scrub at destroy. Off on upstream-6.12 (v6.12.0), on on upstream-6.15; Debian 6.12.y (6.12.117) carries it as a stable backport, so compare 6.12.y with --set pool_dma_tracking=true. What it changes at destroy and unbind is modelled with the pool\'s teardown.',
     refs: ['pagepool-dma-semantics.md §2.9', 'pagepool-dma-semantics.md §4.1'],
+  },
+  pool_release_retry: {
+    history: 'xdp_mem: d956a048cd3f-era net/core/xdp.c of v5.3/v5.4 (mem_id_disconnect_defer_retry, DEFER_WARN_INTERVAL 30 s, DEFER_MAX_RETRIES 120, then a forced disconnect); page_pool: c3f812cea0d7 "page_pool: do not release pool until inflight == 0" (v5.5) moved the retry into page_pool_release_retry with a 60 s warning and no force; page_pool_id and page_pool_id_netlink: the netlink series of v6.8 added the pool id to the warning and muted it for pools whose netdev is registered (mvneta sets no pp_params.netdev, so its pools always warn).',
+    unverified: ['The v5.3 late-return WARN_ON_ONCE in __xdp_return after a forced disconnect is modelled as the put_page fallback only.'],
+    refs: ['pagepool-dma-semantics.md §2.8', 'pagepool-dma-semantics.md §2.9'],
   },
 };
 

@@ -25,6 +25,7 @@ function common(cmd: Command): Command {
     .option('--json <file>', 'write the JSON report (- for stdout)')
     .option('--junit <file>', 'write a JUnit XML file')
     .option('--pcap-out <file>', 'write the frames the NIC received as pcapng (run, replay)')
+    .option('--holders', 'who holds the pool pages: a page-pool-get-like view per interval and at the end')
     .option('--quiet', 'only the closing line')
     .option('--no-color', 'no colour')
     .option('--no-progress', 'no progress indicator')

@@ -1,12 +1,13 @@
 import { DmaDir, type DmaDirCode } from '../kernel/dma.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Knobs } from '../kernel/knobs.js';
-import { Origin, Owner, PAGE_SIZE } from '../kernel/page.js';
+import { Origin, Owner, PAGE_SIZE, Place } from '../kernel/page.js';
 import { PagePool } from '../kernel/page_pool.js';
 import {
   build_skb,
   checkPoolFrag,
   consume_skb,
+  kfree_skb,
   skb_headlen,
   SkBuff as SkBuffClass,
   cpuReadLinear,
@@ -24,6 +25,8 @@ import { MemType, xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
 export const MVNETA_MH_SIZE = 2;
 export const ETH_FCS_LEN = 4;
 export const ETH_HLEN = 14;
+/** eth0's ifindex on the board (lo is 1). */
+export const ETH0_IFINDEX = 2;
 /** EDSA tag on the switch's CPU port. */
 export const EDSA_TAG_LEN = 8;
 /** NAPI_POLL_WEIGHT and the refill batch of mvneta_rx_refill_queue. */
@@ -142,6 +145,8 @@ export class Mvneta {
         setPpInfo: kn.skb_recycle === 'pp_recycle',
         inflightAccounting: kn.inflight_accounting === 'true',
         allocShape: kn.pool_alloc === 'n/a' ? 'cache_first' : kn.pool_alloc,
+        releaseRetry: kn.pool_release_retry,
+        dmaTracking: kn.pool_dma_tracking === 'true',
       });
       k.pools.push(pool);
       k.xdpMem.register(pool);
@@ -149,7 +154,20 @@ export class Mvneta {
     }
     this.needRefill = this.cfg.rxRing;
     while (this.needRefill > 0 && this.refillOne()) this.needRefill--;
+    this.up = true;
+    this.carrier = true;
     k.leave();
+  }
+
+  /** The port is open (between mvneta_open and mvneta_stop) and the link is up. */
+  up = false;
+  carrier = false;
+  /** The driver was unbound from the device (mvneta_remove). */
+  unbound = false;
+
+  /** The PHY reports link down (netif_carrier_off): frames no longer reach the port; the pool is untouched. */
+  linkDown(): void {
+    this.carrier = false;
   }
 
 
@@ -162,7 +180,7 @@ export class Mvneta {
     const total = rxBufferBytes(len, this.dsaTag);
     const n = this.ringPfn.length;
     const descs = total <= this.geo.bufSize ? 1 : Math.ceil(total / this.geo.bufSize);
-    if (len > this.cfg.mtu + ETH_HLEN || this.pending + descs > n) {
+    if (len > this.cfg.mtu + ETH_HLEN || this.pending + descs > n || !this.carrier) {
       k.counters['rx.drops']++;
       return false;
     }
@@ -211,6 +229,7 @@ export class Mvneta {
   /** mvneta_poll's RX half: mvneta_rx_swbm against the budget as napi_budget counts it, then refill. */
   poll(budget: number): number {
     const k = this.k;
+    if (!this.up) return 0;
     const wasNapi = k.inNapi;
     k.inNapi = true;
     k.enter('mvneta_poll');
@@ -300,6 +319,7 @@ export class Mvneta {
   /** mvneta_rx_refill_queue: at most 64 empty descriptors get a new buffer. */
   refill(): void {
     const k = this.k;
+    if (!this.up) return;
     k.enter('mvneta_rx_refill');
     let n = 0;
     while (this.needRefill > 0 && n < RX_REFILL_BATCH && this.refillOne()) {
@@ -331,6 +351,7 @@ export class Mvneta {
     k.dma.postToDevice(pfn, this.geo.offset, this.geo.bufSize, 'mvneta_rx_desc_fill');
     this.ringPfn[at] = pfn;
     this.ringDma[at] = dma;
+    k.hold(pfn, Place.rxRing);
     this.refillNext = (at + 1) % this.ringPfn.length;
     return true;
   }
@@ -370,6 +391,7 @@ export class Mvneta {
     k.counters['rx.frames']++;
     k.counters['rx.bytes'] += this.frameBytes(first, descs);
     if (this.cfg.xdp !== 'none' && this.runXdp(head, frameLen)) return;
+    k.hold(head, Place.napi);
     const skb = build_skb(k, head, 0, PAGE_SIZE);
     skb_reserve(skb, this.geo.offset + MVNETA_MH_SIZE);
     skb_put(skb, frameLen);
@@ -396,6 +418,7 @@ export class Mvneta {
         continue;
       }
       this.consumeDesc(at);
+      k.hold(pfn, Place.napi);
       left -= use;
       if (kn.jumbo_frags === 'release' || kn.skb_recycle === 'none') {
         pool.releasePage(pfn);
@@ -539,6 +562,13 @@ export class Mvneta {
   /** mvneta_tx (no TSO): the linear part mapped with dma_map_single, freed at TX completion. */
   xmit(skb: SkBuff): void {
     const k = this.k;
+    if (!this.up) {
+      // __dev_queue_xmit on a device that is down: the skb is dropped before the driver.
+      k.enter('__dev_queue_xmit');
+      kfree_skb(k, skb);
+      k.leave();
+      return;
+    }
     k.enter('mvneta_tx');
     const sh = skb.sh;
     const off = (sh.headOff + skb.data) % PAGE_SIZE;
@@ -550,6 +580,7 @@ export class Mvneta {
 
   /** XDP_TX: the frame goes out on the RX page's own mapping (no new map). */
   xmitXdp(f: XdpFrame): void {
+    this.k.hold(f.pfn, Place.txRing);
     this.txq[this.txCount] = f;
     this.txDma[this.txCount++] = -1;
   }
@@ -583,9 +614,10 @@ export class Mvneta {
     k.inNapi = wasNapi;
   }
 
-  /** mvneta_stop → mvneta_rxq_drop_pkts: ring buffers returned, pool unregistered and destroyed. */
+  /** mvneta_stop → mvneta_rxq_drop_pkts: ring buffers returned (received or not), then mvneta_rxq_deinit's page_pool_destroy. */
   ifdown(): void {
     const k = this.k;
+    if (!this.up) return;
     k.enter('mvneta_stop');
     this.txDone();
     k.enter('mvneta_rxq_drop_pkts');
@@ -601,11 +633,32 @@ export class Mvneta {
       }
       this.ringPfn[at] = -1;
     }
+    this.pending = 0;
+    this.needRefill = 0;
+    this.up = false;
+    this.carrier = false;
+    k.leave();
     if (this.pool) {
-      k.xdpMem.unregister(this.pool.memId);
+      k.enter('mvneta_rxq_deinit');
       this.pool.destroy();
+      k.leave();
     }
     k.leave();
+  }
+
+  /** mvneta_remove: unregister_netdev (ifdown if up, page_pool_unreg_netdev), then the device is released. */
+  unbind(): void {
+    const k = this.k;
+    if (this.unbound) return;
+    k.enter('mvneta_remove');
+    k.enter('unregister_netdev');
+    this.ifdown();
+    if (this.pool) this.pool.netdevGone = true;
+    k.leave();
+    k.enter('device_release_driver');
+    k.dma.unbind(0);
+    k.leave();
+    this.unbound = true;
     k.leave();
   }
 }

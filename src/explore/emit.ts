@@ -41,6 +41,12 @@ function what(s: Step): string {
       return 'the driver polls and refills its RX ring';
     case 'teardown':
       return 'ifdown';
+    case 'page_pool_destroy':
+      return 'the driver destroys its page_pool with pages still out';
+    case 'dev_unbind':
+      return 'the driver is unbound from the device';
+    case 'holders':
+      return 'prints who holds the in-flight pages';
   }
 }
 

@@ -85,6 +85,7 @@ export function stepScenario(name: string, board: Board, steps: Step[]): Scenari
     nic: { mtu: board.mtu, rxRing: board.rxRing },
     xdp: board.xdp,
     traffic: undefined,
+    events: [],
     host: { udpSockets: 1, taps: 0, tapMode: 'mmap', reader: 'fast', readMode: 'copy' },
     steps,
     expect: undefined,

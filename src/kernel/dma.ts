@@ -59,6 +59,8 @@ export class DmaApi {
   /** CPU cache lines a CPU write left dirty, per page: lines 0-31 and 32-63 as bit masks. */
   private readonly cpuDirtyLo: Uint32Array;
   private readonly cpuDirtyHi: Uint32Array;
+  /** Devices whose driver was unbound (their IOMMU domain / dma-debug entries are gone). */
+  private readonly gone = new Uint8Array(4);
   /** Truncated addresses already reported (dma-addr-truncated): calls with them act on the real mapping silently. */
   private readonly truncated = new Map<number, number>();
 
@@ -117,6 +119,30 @@ export class DmaApi {
     return a;
   }
 
+  /** device_release_driver: later DMA API calls through `dev` are unmap-after-unbind. */
+  unbind(dev = 0): void {
+    this.gone[dev] = 1;
+  }
+
+  isUnbound(dev = 0): boolean {
+    return this.gone[dev] === 1;
+  }
+
+  /** A DMA API call through an unbound device: reported, and the mapping is dropped (no consequences). */
+  private afterUnbind(a: number, dev: number, what: string, leaf: string): boolean {
+    if (this.gone[dev] !== 1) return false;
+    const k = this.k;
+    const id = this.find(a, dev);
+    const pfn = id >= 0 ? this.mapPfn[id]! : (a / PAGE_SIZE) | 0;
+    const pi = k.pages.idx(pfn);
+    if (pi >= 0 && k.pages.reported[pi] !== 1) {
+      k.pages.reported[pi] = 1;
+      k.violation('unmap-after-unbind', () => `${k.pages.describe(pfn)}: ${what} of DMA address 0x${a.toString(16)} after the device was unbound`, leaf);
+    }
+    if (id >= 0 && what === 'dma_unmap_page') this.unmapId(id);
+    return true;
+  }
+
   /** Records that a stored DMA address lost bits; later calls with it act on the real mapping silently. */
   noteTruncated(truncatedAddr: number, realAddr: number): void {
     this.truncated.set(truncatedAddr, realAddr);
@@ -155,6 +181,7 @@ export class DmaApi {
   dma_unmap_page(a: number, _size: number, dir: DmaDirCode, attrs: number, dev = 0): void {
     const k = this.k;
     k.counters['dma.unmap']++;
+    if (this.afterUnbind(a, dev, 'dma_unmap_page', 'iommu_dma_unmap_page')) return;
     let id = this.lookup(a, dev);
     const consequence = id <= -2;
     if (consequence) id = -2 - id;
@@ -173,6 +200,8 @@ export class DmaApi {
   /** Checks a sync of [base + offset, +len); returns the page index, or -1. */
   private checkSync(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string): number {
     const k = this.k;
+    const call = leaf.slice('debug_'.length);
+    if (this.afterUnbind(base, 0, call, `iommu_${call}`)) return -1;
     const id0 = this.lookup(base, 0);
     if (id0 <= -2) return k.pages.idx(this.mapPfn[-2 - id0]!);
     if (id0 < 0) {

@@ -8,6 +8,7 @@ import { XdpMemRegistry } from './xdp.js';
 import type { PagePool } from './page_pool.js';
 import { PageFragCache } from './page_frag.js';
 import { SkbRegistry, type Pipe, type SkbSharedInfo, type SkBuff, type Vma } from './skbuff.js';
+import { Places } from './holders.js';
 import { BuddyAllocator, Owner, PageTable, PAGE_SIZE, type OriginCode } from './page.js';
 
 export type Counters = Record<CounterName, number>;
@@ -18,6 +19,9 @@ export function newCounters(): Counters {
   // Built key by key the object is a dictionary; a spread copy has fast properties (every increment is a hot path).
   return { ...c };
 }
+
+/** Kernel log lines kept per run. */
+const LOG_MAX = 200;
 
 /** Pages the model tracks: enough for ring, pool, socket queues and TCP windows. */
 /** Pages of RAM the model keeps struct page state for (256 MiB); short step sequences need fewer. */
@@ -57,6 +61,11 @@ export class Kernel {
   inNapi = false;
   /** True while running in softirq on a CPU other than the one polling the pool's NAPI (inNapi false). */
   otherCpuSoftirq = false;
+  /** Holder names of pages (kernel/holders.ts). */
+  readonly places = new Places();
+  /** Kernel log lines the model prints (pr_warn of the modelled code), at most LOG_MAX. */
+  readonly log: { t_ns: number; text: string }[] = [];
+  private logDropped = 0;
   private readonly stack: string[] = new Array<string>(64).fill('');
   private depth = 0;
 
@@ -117,6 +126,24 @@ export class Kernel {
     if (this.traceUntil?.has(kind) && this.findings.has(this.traceUntil)) throw new TraceComplete();
   }
 
+  /** A page changes holder (kernel/holders.ts): two typed-array writes. */
+  hold(pfn: number, place: number): void {
+    const i = this.pages.idx(pfn);
+    this.pages.holder[i] = place;
+    this.pages.holderSince[i] = this.now;
+  }
+
+  /** printk of the modelled kernel; the lines past LOG_MAX are only counted. */
+  printk(text: string): void {
+    if (this.log.length < LOG_MAX) this.log.push({ t_ns: this.now, text });
+    else this.logDropped++;
+  }
+
+  /** Lines printk dropped because the log was full. */
+  get logSuppressed(): number {
+    return this.logDropped;
+  }
+
   /** alloc_pages(order): a page (or compound head) with refcount 1, or -1 when out of memory. */
   alloc_pages(order: number, owner: number, origin: OriginCode): number {
     const pfn = this.buddy.alloc(order);
@@ -133,6 +160,8 @@ export class Kernel {
     p.dmaAddr[i] = 0;
     p.reported[i] = 0;
     p.asFrag[i] = 0;
+    p.holder[i] = 0;
+    p.holderSince[i] = this.now;
     for (let t = 1; t < 1 << order; t++) {
       p.owner[i + t] = Owner.tail;
       p.refcount[i + t] = 0;

@@ -19,11 +19,12 @@ export interface Knobs {
   gro_pp_check: 'false' | 'true';
   direct_recycle: 'driver' | 'napi_skb' | 'napi_any';
   pool_napi: 'none' | 'rx';
-  pool_dma_tracking: 'false' | 'true';
+  pool_dma_tracking: 'false' | 'true' | 'n/a';
   fcs_only_desc: 'ring' | 'release' | 'recycle' | 'n/a';
   napi_budget: 'packets' | 'descriptors_carry' | 'descriptors_drop';
   pool_alloc: 'ring_first' | 'cache_first' | 'bulk' | 'n/a';
   refill_sync_for_device: 'false' | 'true' | 'n/a';
+  pool_release_retry: 'xdp_mem' | 'page_pool' | 'page_pool_id' | 'page_pool_id_netlink' | 'n/a';
 }
 export type KnobName = keyof Knobs;
 
@@ -114,6 +115,11 @@ export const KNOBS: { [K in KnobName]: KnobSpec } = {
     values: ['false', 'true'],
     meaning: 'the pool keeps an xarray of the pages it DMA-mapped and unmaps them all at destroy, so a page returned later is not unmapped through a gone device (v6.15, ee62ce7a1d90; backported to 6.12.y)',
     appliesWhen: { knob: 'driver', values: ['page_pool'] },
+  },
+  pool_release_retry: {
+    values: ['page_pool', 'xdp_mem', 'page_pool_id', 'page_pool_id_netlink'],
+    meaning: 'how a pool destroyed with pages in flight waits for them (a retry every second): xdp_mem (v5.3-v5.4 mem_id_disconnect_defer_retry: "stalled mem.id=%u shutdown %d attempts %d sec" every 30 s, forced disconnect after 120 attempts), page_pool (v5.5-v6.7 page_pool_release_retry: "stalled pool shutdown %d inflight %d sec" every 60 s, no force), page_pool_id (v6.8+: "stalled pool shutdown: id %u, %d inflight %d sec" for a pool without pp_params.netdev, as mvneta\'s), page_pool_id_netlink (v6.8+ for a netlink-visible pool: muted until the netdev is unregistered)',
+    appliesWhen: { knob: 'inflight_accounting', values: ['true'] },
   },
   fcs_only_desc: {
     values: ['ring', 'release', 'recycle'],

@@ -98,6 +98,10 @@ export const VIOLATIONS = {
     meaning: 'page_pool released more pages than it handed out',
     kernel: 'Negative(%d) inflight packet-pages',
   },
+  'unmap-after-unbind': {
+    meaning: 'a page came back to its pool after the driver was unbound and was unmapped (or synced) through the device that is gone',
+    kernel: 'Unable to handle kernel paging request at virtual address ...; pc : iommu_get_dma_domain ... iommu_dma_unmap_page ... page_pool_return_page (with an IOMMU; without one the cache maintenance hits memory the device no longer owns, silently)',
+  },
 } as const satisfies Record<string, KindInfo>;
 export type ViolationKind = keyof typeof VIOLATIONS;
 export const VIOLATION_KINDS = Object.keys(VIOLATIONS).sort() as ViolationKind[];

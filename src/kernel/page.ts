@@ -32,6 +32,23 @@ export const Origin = {
 export type OriginCode = (typeof Origin)[keyof typeof Origin];
 export const ORIGIN_TEXT = ['', 'RX ring page (copybreak driver)', 'page_pool page', 'slab page (kmalloc heads)', 'page_frag_cache page', 'sk_page_frag page (splice copy)'];
 
+/**
+ * Where a pool page is: a holder code per page (PageTable.holder) and the time it got there
+ * (PageTable.holderSince). Fixed places first; sockets and taps register their own queues.
+ */
+export const Place = {
+  none: 0,
+  rxRing: 1,
+  poolCache: 2,
+  ptrRing: 3,
+  /** An skb between the driver and a queue: NAPI, GRO list, the stack's receive path. */
+  napi: 4,
+  txRing: 5,
+  pipe: 6,
+  zerocopy: 7,
+  xdpRedirect: 8,
+} as const;
+
 export class PageTable {
   readonly base: number;
   readonly count: number;
@@ -55,6 +72,9 @@ export class PageTable {
   readonly reported: Uint8Array;
   /** Already reported as pp-page-as-frag during this ownership. */
   readonly asFrag: Uint8Array;
+  /** Who holds the page now (a place of kernel/holders.ts) and since when (simulated ns). */
+  readonly holder: Uint16Array;
+  readonly holderSince: Float64Array;
 
   constructor(base: number, count: number) {
     this.base = base;
@@ -71,6 +91,8 @@ export class PageTable {
     this.gen = new Uint32Array(count);
     this.reported = new Uint8Array(count);
     this.asFrag = new Uint8Array(count);
+    this.holder = new Uint16Array(count);
+    this.holderSince = new Float64Array(count);
   }
 
   /** Index of a pfn in the arrays, or -1 outside the modelled memory. */

@@ -1,6 +1,6 @@
 import { DMA_ATTR_SKIP_CPU_SYNC, type DmaDirCode } from './dma.js';
 import type { Kernel } from './kernel.js';
-import { Origin, Owner, PAGE_SIZE } from './page.js';
+import { Origin, Owner, PAGE_SIZE, Place } from './page.js';
 import { PtrRing } from './ptr_ring.js';
 
 /** PP_ALLOC_CACHE_SIZE / PP_ALLOC_CACHE_REFILL (include/net/page_pool.h, all eras). */
@@ -25,9 +25,20 @@ export interface PagePoolParams {
   inflightAccounting: boolean;
   /** Allocation shape of the era (pool_alloc knob); cache_first when absent. */
   allocShape?: PoolAllocShape;
+  /** How the wait is done and warned about (knob pool_release_retry; n/a without accounting). */
+  releaseRetry: 'xdp_mem' | 'page_pool' | 'page_pool_id' | 'page_pool_id_netlink' | 'n/a';
+  /** v6.15: the pool unmaps every page it mapped at destroy (knob pool_dma_tracking). */
+  dmaTracking: boolean;
 }
 
 export type PoolAllocShape = 'ring_first' | 'cache_first' | 'bulk';
+
+/** DEFER_TIME: the release work runs every second (v5.3 xdp.c, v5.5+ page_pool.c). */
+export const DEFER_TIME_NS = 1_000_000_000;
+/** DEFER_WARN_INTERVAL: 30 s in v5.3's mem_id_disconnect_defer_retry, 60 s in page_pool_release_retry (v5.5+). */
+export const DEFER_WARN_INTERVAL_NS = { xdp_mem: 30_000_000_000, page_pool: 60_000_000_000 } as const;
+/** DEFER_MAX_RETRIES (v5.3 xdp.c): forced disconnect once disconnect_cnt exceeds it. */
+export const DEFER_MAX_RETRIES = 120;
 
 /**
  * struct page_pool: alloc cache, ptr_ring, slow path with DMA mapping, put/recycle/release, destroy
@@ -43,6 +54,22 @@ export class PagePool {
   memId = 0;
   /** Pool pages that went to the page allocator by put_page without being released (still inflight). */
   lost = 0;
+  /** page_pool_free ran: the struct is gone (at destroy in 2018, when inflight reached 0, or forced in v5.3). */
+  freed = false;
+  /** The v5.3 release gave up and freed the pool with pages still out (__mem_id_disconnect force). */
+  forced = false;
+  /** pool->user.detach_time: when destroy found pages in flight (ns), -1 if never. */
+  detachNs = -1;
+  /** Release work: next run (Infinity when none is pending), runs so far, defer_start, defer_warn. */
+  nextRetryNs = Infinity;
+  retries = 0;
+  private deferStartNs = 0;
+  private deferWarnNs = 0;
+  private disconnectCnt = 0;
+  /** page_pool_unreg_netdev ran (netdev = NET_PTR_POISON): a netlink-visible pool's warning is no longer muted. */
+  netdevGone = false;
+  /** v6.15: every page the pool mapped was unmapped at destroy; later returns skip the unmap. */
+  private unmappedAll = false;
 
   constructor(
     private readonly k: Kernel,
@@ -129,6 +156,7 @@ export class PagePool {
     while (this.cacheCount < PP_ALLOC_CACHE_REFILL) {
       const pfn = this.ring.consume();
       if (pfn < 0) break;
+      this.k.hold(pfn, Place.poolCache);
       this.cache[this.cacheCount++] = pfn;
     }
     if (this.cacheCount === 0) return -1;
@@ -223,6 +251,12 @@ export class PagePool {
     const pg = k.pages;
     const any = k.knobs.direct_recycle === 'napi_any';
     k.enter(any ? 'page_pool_put_unrefed_netmem' : 'page_pool_put_page');
+    if (this.freed && this.owns(pfn)) {
+      k.violation('use-after-free', () => `page_pool #${this.id} (freed by a forced disconnect) reached through page->pp of ${pg.describe(pfn)}`);
+      k.put_page(pfn);
+      k.leave();
+      return true;
+    }
     if (any && !allowDirect) allowDirect = this.napiLocal();
     if (!this.owns(pfn)) {
       k.violation('wrong-recycle', () => (headObj >= 0 ? k.slab.describe(headObj) : pg.describe(pfn)));
@@ -232,7 +266,8 @@ export class PagePool {
     const i = pg.idx(pfn);
     const c = k.counters;
     if (pg.refcount[i] === 1) {
-      if (this.p.syncForDevice) {
+      // v6.15 page_pool_scrub turns dma_sync off before it unmaps everything.
+      if (this.p.syncForDevice && !this.unmappedAll) {
         const len = dmaSyncSize < 0 ? this.p.maxLen : Math.min(dmaSyncSize, this.p.maxLen);
         k.dma.dma_sync_single_range_for_device(this.dmaAddr(pfn), this.p.offset, len, this.p.dmaDir);
       }
@@ -240,15 +275,11 @@ export class PagePool {
         k.violation('direct-recycle-outside-napi', () => pg.describe(pfn), 'page_pool_recycle_direct');
         allowDirect = false;
       }
-      if (this.destroyed) {
-        // After page_pool_destroy the release work scrubs whatever comes back.
-        this.returnPage(pfn);
-        k.leave();
-        return true;
-      }
-      if (allowDirect) {
+      // After page_pool_destroy NAPI is gone: a page comes back through the ring and the next retry scrubs it.
+      if (allowDirect && !this.destroyed) {
         if (this.cacheCount < PP_ALLOC_CACHE_SIZE) {
           this.cache[this.cacheCount++] = pfn;
+          k.hold(pfn, Place.poolCache);
           c['page_pool.recycle.cached']++;
           k.leave();
           return true;
@@ -256,6 +287,7 @@ export class PagePool {
         c['page_pool.recycle.cache_full']++;
       }
       if (this.ring.produce(pfn)) {
+        k.hold(pfn, Place.ptrRing);
         c['page_pool.recycle.ring']++;
         k.leave();
         return true;
@@ -286,23 +318,24 @@ export class PagePool {
       k.leave();
       return;
     }
-    k.dma.dma_unmap_page(this.dmaAddr(pfn), PAGE_SIZE, this.p.dmaDir, this.p.skipCpuSync ? DMA_ATTR_SKIP_CPU_SYNC : 0);
+    if (!this.unmappedAll) k.dma.dma_unmap_page(this.dmaAddr(pfn), PAGE_SIZE, this.p.dmaDir, this.p.skipCpuSync ? DMA_ATTR_SKIP_CPU_SYNC : 0);
     pg.private[i] = 0;
     pg.dmaAddr[i] = 0;
     pg.ppMagic[i] = 0;
     pg.ppRefCount[i] = 0;
     pg.pool[i] = 0;
     pg.owner[i] = Owner.page;
+    pg.holder[i] = 0;
     this.release++;
     k.counters['page_pool.release_cnt']++;
     if (this.release > this.hold) k.violation('pp-negative-inflight', () => `pool ${this.id}: hold ${this.hold} release ${this.release}`);
     k.leave();
   }
 
-  /** page_pool_destroy: empty the alloc cache and the ring; stall (v5.5+) or forget (v4.18) inflight pages. */
-  destroy(): void {
+  /** page_pool_empty_alloc_cache_once + page_pool_empty_ring: pages the pool holds go back to the page allocator. */
+  private scrub(): void {
     const k = this.k;
-    k.enter('page_pool_destroy');
+    k.enter('page_pool_scrub');
     while (this.cacheCount > 0) this.returnPage(this.cache[--this.cacheCount]!);
     for (let pfn = this.ring.consume(); pfn >= 0; pfn = this.ring.consume()) {
       if (k.pages.refcount[k.pages.idx(pfn)] !== 1) {
@@ -310,7 +343,88 @@ export class PagePool {
       }
       this.returnPage(pfn);
     }
+    k.leave();
+  }
+
+  /** page_pool_free (and the mem id's disconnect): the struct goes away. */
+  private free(): void {
+    this.freed = true;
+    this.nextRetryNs = Infinity;
+    this.k.xdpMem.unregister(this.memId);
+  }
+
+  /** v6.15 page_pool_scrub on the first destroy: every page still mapped by the pool is unmapped now (ee62ce7a1d90). */
+  private unmapInflight(): void {
+    const k = this.k;
+    const pg = k.pages;
+    k.enter('page_pool_scrub');
+    for (let i = 0; i < pg.count; i++) {
+      if (pg.owner[i] !== Owner.pool || pg.pool[i] !== this.id) continue;
+      k.dma.dma_unmap_page(this.dmaAddr(pg.base + i), PAGE_SIZE, this.p.dmaDir, this.p.skipCpuSync ? DMA_ATTR_SKIP_CPU_SYNC : 0);
+    }
+    this.unmappedAll = true;
+    k.leave();
+  }
+
+  /**
+   * page_pool_destroy. v4.18: empty cache and ring and free the pool at once; pages still out are
+   * forgotten. v5.3+: scrub, and with pages in flight keep the pool and retry every second
+   * (v5.3 __mem_id_disconnect via xdp_rxq_info_unreg_mem_model, v5.5+ page_pool_release).
+   */
+  destroy(): void {
+    const k = this.k;
+    if (this.destroyed) return;
+    k.enter('page_pool_destroy');
     this.destroyed = true;
+    if (!this.p.inflightAccounting) {
+      this.scrub();
+      this.free();
+      k.leave();
+      return;
+    }
+    if (this.p.dmaTracking) this.unmapInflight();
+    this.scrub();
+    if (this.p.releaseRetry === 'xdp_mem') this.disconnectCnt = 1;
+    if (this.inflight === 0) {
+      this.free();
+    } else {
+      this.detachNs = k.now;
+      this.deferStartNs = k.now;
+      this.deferWarnNs = k.now + DEFER_WARN_INTERVAL_NS[this.p.releaseRetry === 'xdp_mem' ? 'xdp_mem' : 'page_pool'];
+      this.nextRetryNs = k.now + DEFER_TIME_NS;
+    }
+    k.leave();
+  }
+
+  /**
+   * The deferred release work at nextRetryNs: v5.3 mem_id_disconnect_defer_retry (warn every 30 s,
+   * force after DEFER_MAX_RETRIES), v5.5+ page_pool_release_retry (warn every 60 s, never force;
+   * v6.8+ names the pool id and is muted for a pool whose netdev is still registered).
+   */
+  releaseRetry(): void {
+    const k = this.k;
+    if (this.freed || this.nextRetryNs === Infinity) return;
+    k.now = Math.max(k.now, this.nextRetryNs);
+    this.retries++;
+    const mode = this.p.releaseRetry;
+    k.enter(mode === 'xdp_mem' ? 'mem_id_disconnect_defer_retry' : 'page_pool_release_retry');
+    const force = mode === 'xdp_mem' && this.disconnectCnt > DEFER_MAX_RETRIES;
+    if (mode === 'xdp_mem') this.disconnectCnt++;
+    this.scrub();
+    const inflight = this.inflight;
+    const sec = Math.trunc((k.now - this.deferStartNs) / 1e9);
+    if (inflight === 0 || force) {
+      this.forced = inflight > 0;
+      this.free();
+    } else {
+      if (k.now >= this.deferWarnNs && !(mode === 'page_pool_id_netlink' && !this.netdevGone)) {
+        if (mode === 'xdp_mem') k.printk(`mem_id_disconnect_defer_retry() stalled mem.id=${this.memId} shutdown ${this.disconnectCnt} attempts ${sec} sec`);
+        else if (mode === 'page_pool') k.printk(`page_pool_release_retry() stalled pool shutdown ${inflight} inflight ${sec} sec`);
+        else k.printk(`page_pool_release_retry() stalled pool shutdown: id ${this.id}, ${inflight} inflight ${sec} sec`);
+        this.deferWarnNs = k.now + DEFER_WARN_INTERVAL_NS[mode === 'xdp_mem' ? 'xdp_mem' : 'page_pool'];
+      }
+      this.nextRetryNs = k.now + DEFER_TIME_NS;
+    }
     k.leave();
   }
 }

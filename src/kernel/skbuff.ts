@@ -1,5 +1,5 @@
 import type { Kernel } from './kernel.js';
-import { PAGE_SIZE } from './page.js';
+import { PAGE_SIZE, Place } from './page.js';
 import { page_frag_free, type PageFragCache } from './page_frag.js';
 import { HeadOrigin, Slab, type HeadOriginCode } from './slab.js';
 import { MemType, type MemTypeCode } from './xdp.js';
@@ -935,6 +935,7 @@ function spliceOne(k: Kernel, s: SkBuff, pipe: Pipe, copyFrag: PageFragCache): v
     } else {
       k.enter('spd_fill_page');
       k.get_page(s.sh.headPfn);
+      k.hold(s.sh.headPfn, Place.pipe);
       pipe.pfns.push(s.sh.headPfn);
       k.leave();
     }
@@ -943,6 +944,7 @@ function spliceOne(k: Kernel, s: SkBuff, pipe: Pipe, copyFrag: PageFragCache): v
   for (let f = 0; f < sh.nr_frags; f++) {
     k.enter('spd_fill_page');
     k.get_page(sh.fragPfn[f]!);
+    k.hold(sh.fragPfn[f]!, Place.pipe);
     pipe.pfns.push(sh.fragPfn[f]!);
     k.leave();
   }
@@ -973,6 +975,7 @@ export function tcp_zerocopy_receive(k: Kernel, s: SkBuff): Vma {
     if (sh.fragSize[f] !== PAGE_SIZE || sh.fragOff[f] !== 0) break;
     k.enter('vm_insert_page');
     k.get_page(sh.fragPfn[f]!);
+    k.hold(sh.fragPfn[f]!, Place.zerocopy);
     k.leave();
     vma.pfns.push(sh.fragPfn[f]!);
   }

@@ -1,5 +1,6 @@
 import type { Kernel } from '../kernel/kernel.js';
 import { consume_skb, cpuReadAll, kfree_skb, packet_rcv, type RmemOwner, type SkBuff } from '../kernel/skbuff.js';
+import { holdSkb } from '../kernel/holders.js';
 import { SkbQueue } from './queue.js';
 import { SK_RCVBUF_DEFAULT } from './udp.js';
 
@@ -9,7 +10,10 @@ export class PacketTap implements RmemOwner {
   readonly rcvbuf = SK_RCVBUF_DEFAULT;
   readonly queue = new SkbQueue();
 
-  constructor(readonly mode: 'mmap' | 'copy') {}
+  constructor(
+    readonly mode: 'mmap' | 'copy',
+    readonly place = 0,
+  ) {}
 
   /** deliver_skb shares the skb (users++) with the tap, which drops its share when done. */
   deliver(k: Kernel, skb: SkBuff): void {
@@ -38,6 +42,7 @@ export class PacketTap implements RmemOwner {
     const clone = packet_rcv(k, skb);
     this.rmemAlloc += clone.truesize;
     clone.sk = this;
+    holdSkb(k, clone, this.place);
     this.queue.push(clone);
   }
 

@@ -1,6 +1,6 @@
 import { DmaDir } from '../kernel/dma.js';
 import type { Kernel } from '../kernel/kernel.js';
-import { PAGE_SIZE } from '../kernel/page.js';
+import { PAGE_SIZE, Place } from '../kernel/page.js';
 import { cpuReadLinear, cpuWriteLinear, kfree_skb, skb_clone, skb_gro_receive, skb_pull, skb_unshare, type SkBuff } from '../kernel/skbuff.js';
 import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
 import { EDSA_TAG_LEN, ETH_HLEN, type Mvneta, type RxSink } from '../driver/mvneta.js';
@@ -45,6 +45,7 @@ export class RedirectTarget {
   }
 
   ndo_xdp_xmit(f: XdpFrame): void {
+    this.k.hold(f.pfn, Place.xdpRedirect);
     this.addrs.push(this.map(f));
     this.frames.push(f);
   }
@@ -88,7 +89,7 @@ export class Stack implements RxSink {
     taps: number,
     tapMode: 'mmap' | 'copy',
   ) {
-    this.taps = Array.from({ length: taps }, () => new PacketTap(tapMode));
+    this.taps = Array.from({ length: taps }, (_, i) => new PacketTap(tapMode, k.places.register(`tap eth0#${i + 1}`)));
     this.redirect = new RedirectTarget(k);
     // No GRO for DSA-tagged frames in that era (contract §6), on every branch.
     this.groOn = k.knobs.gro === 'on' && !k.facts.dsa;

@@ -16,6 +16,7 @@ import {
   type SkBuff,
   type Vma,
 } from '../kernel/skbuff.js';
+import { holdSkb } from '../kernel/holders.js';
 import { SkbQueue } from './queue.js';
 import { alloc_tx_skb } from './tx.js';
 
@@ -65,7 +66,17 @@ export class TcpReceiver implements RmemOwner {
     readonly readSize: number,
     readonly readMode: 'copy' | 'splice' | 'zerocopy',
     private readonly env: TcpEnv,
-  ) {}
+    label = `tcp flow ${flow}`,
+  ) {
+    this.placeRcvq = k.places.register(`${label} rcvq`);
+    this.placeBacklog = k.places.register(`${label} backlog`);
+    this.placeOfo = k.places.register(`${label} ofo`);
+  }
+
+  /** The socket's queues as page holders (kernel/holders.ts). */
+  private readonly placeRcvq: number;
+  private readonly placeBacklog: number;
+  private readonly placeOfo: number;
 
   window(): number {
     return Math.max(0, TCP_WINDOW - (this.rcvNxt - this.copiedSeq));
@@ -104,6 +115,7 @@ export class TcpReceiver implements RmemOwner {
   private tcp_add_backlog(skb: SkBuff): void {
     const k = this.k;
     k.enter('tcp_add_backlog');
+    holdSkb(k, skb, this.placeBacklog);
     const tail = this.backlog.tail;
     if (tail && this.endSeq(tail) === skb.seq) {
       skb_pull(skb, this.hdrLen(skb));
@@ -142,6 +154,7 @@ export class TcpReceiver implements RmemOwner {
       k.counters['tcp.TCPOFOQueue']++;
       let i = this.ofo.length;
       while (i > 0 && this.ofo[i - 1]!.seq > seq) i--;
+      holdSkb(k, skb, this.placeOfo);
       this.ofo.splice(i, 0, skb);
       this.rmemAlloc += skb.truesize;
       skb.sk = this;
@@ -159,6 +172,7 @@ export class TcpReceiver implements RmemOwner {
     const k = this.k;
     k.enter('tcp_queue_rcv');
     this.rcvNxt = this.endSeq(skb);
+    holdSkb(k, skb, this.placeRcvq);
     const tail = this.queue.tail;
     if (tail && this.endSeq(tail) === skb.seq) {
       k.enter('tcp_try_coalesce');

@@ -1,4 +1,5 @@
 import type { Kernel } from '../kernel/kernel.js';
+import { holdSkb } from '../kernel/holders.js';
 import { consume_skb, cpuReadAll, kfree_skb, type RmemOwner, type SkBuff } from '../kernel/skbuff.js';
 import { SkbQueue } from './queue.js';
 
@@ -26,6 +27,9 @@ export class UdpSocket implements RmemOwner {
   readonly queue = new SkbQueue();
   readonly stats = newReadStats();
 
+  /** The socket's receive queue as a page holder (kernel/holders.ts). */
+  constructor(readonly place = 0) {}
+
   /** __udp_enqueue_schedule_skb (v5.0): drop when sk_rmem_alloc is over sk_rcvbuf, else charge and queue. */
   enqueue(k: Kernel, skb: SkBuff): void {
     k.enter('__udp_enqueue_schedule_skb');
@@ -35,6 +39,7 @@ export class UdpSocket implements RmemOwner {
     } else {
       this.rmemAlloc += skb.truesize;
       skb.sk = this;
+      holdSkb(k, skb, this.place);
       this.queue.push(skb);
     }
     k.leave();

@@ -3,6 +3,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { COUNTER_NAMES, type CounterName } from '../kernel/names.js';
 import type { IntervalLine, Report } from '../sim/report.js';
+import type { HoldersView, PoolView } from '../sim/holders.js';
 import { sortFindings } from './json.js';
 
 export interface ColorOpt {
@@ -218,6 +219,27 @@ function resultLine(r: Report, c: ChalkInstance): string {
   return r.result === 'pass' ? `result: ${c.green('pass')}${tail}` : `result: ${c.red.bold('fail')}${tail}`;
 }
 
+/** dmesg's "[   65.000000] text". */
+function renderKernelLog(log: readonly { t_ns: number; text: string }[]): string {
+  return log.map((l) => `  [${(Math.floor(l.t_ns / 1e3) / 1e6).toFixed(6).padStart(12)}] ${l.text}`).join('\n');
+}
+
+/** One pool as page-pool-get shows it, then its pages by holder: "inflight 49: udp 226.94.1.1:5001 rcvq 49 (oldest 60s)". */
+export function renderPoolView(p: PoolView): string[] {
+  const head = `page_pool id ${String(p.id)}  ifindex ${String(p.ifindex)}  napi-id ${p['napi-id'] === null ? '-' : String(p['napi-id'])}  inflight ${String(p.inflight)}  inflight-mem ${String(p['inflight-mem'])}  detach-time ${p['detach-time'] === null ? '-' : String(p['detach-time'])}  ${p.state}${p.release_retries > 0 ? ` after ${String(p.release_retries)} release retries` : ''}`;
+  const groups = p.holders.map((h) => `${h.holder} ${String(h.pages)}${h.pages > 0 && h.holder !== 'put_page without release' ? ` (oldest ${formatNs(h.oldest_ns)})` : ''}`);
+  return [head, `  inflight ${String(p.inflight)}${groups.length > 0 ? `: ${groups.join(', ')}` : ''}`];
+}
+
+function renderHolders(views: readonly HoldersView[]): string {
+  const out: string[] = [];
+  for (const v of views) {
+    out.push(`  ${/^\d/.test(v.at) ? `at ${v.at}` : v.at}`);
+    for (const p of v.pools) for (const l of renderPoolView(p)) out.push(`    ${l}`);
+  }
+  return out.join('\n');
+}
+
 export function renderRun(r: Report, o: ColorOpt): string {
   const c = painter(o);
   const parts: string[] = [];
@@ -227,6 +249,8 @@ export function renderRun(r: Report, o: ColorOpt): string {
       `${r.intervals ? `${formatNs(r.sim.duration_ns)} simulated` : 'steps'}  ${String(r.sim.frames)} frames, ${formatTransfer(r.sim.bytes).trim()} sent`,
   );
   if (r.intervals && r.intervals.length > 0) parts.push(renderIntervals(r.intervals, c));
+  if (r.holders) parts.push(section('holders', renderHolders(r.holders), c));
+  if (r.kernel_log) parts.push(section('kernel log', renderKernelLog(r.kernel_log), c));
   parts.push(section('page_pool', borderless([], ['left', 'right'], counterRows(r, POOL_COUNTERS, c)), c));
   parts.push(section('DMA', borderless([], ['left', 'right'], counterRows(r, DMA_COUNTERS, c)), c));
   const stack = STACK_COUNTERS.filter((n) => r.counters[n] !== 0);

@@ -1,5 +1,6 @@
 /** JSON renderers of contract §4: fixed key order, stable sorting, byte-identical for equal input. */
 import type { ExpectResult, Finding, Report } from '../sim/report.js';
+import type { HoldersView, PoolView } from '../sim/holders.js';
 
 export interface CiCase {
   scenario: string;
@@ -71,6 +72,32 @@ function expectJson(e: ExpectResult): Json {
   return obj([['check', e.check], ['ok', e.ok], ['actual', e.actual]]);
 }
 
+function poolViewJson(p: PoolView): Json {
+  return obj([
+    ['id', p.id],
+    ['ifindex', p.ifindex],
+    ['napi-id', p['napi-id']],
+    ['inflight', p.inflight],
+    ['inflight-mem', p['inflight-mem']],
+    ['detach-time', p['detach-time']],
+    ['state', p.state],
+    ['release_retries', p.release_retries],
+    ['holders', p.holders.map((h) => obj([['holder', h.holder], ['pages', h.pages], ['oldest_ns', h.oldest_ns]]))],
+  ]);
+}
+
+function holdersViewJson(v: HoldersView): Json {
+  return obj([['t_ns', v.t_ns], ['at', v.at], ['pools', v.pools.map(poolViewJson)]]);
+}
+
+/** What only some runs have: the kernel log (page_pool release warnings) and holders views (--holders, holders steps). */
+function optionalJson(r: Report): (readonly [string, Json])[] {
+  const out: (readonly [string, Json])[] = [];
+  if (r.kernel_log) out.push(['kernel_log', r.kernel_log.map((l) => obj([['t_ns', l.t_ns], ['text', l.text]]))]);
+  if (r.holders) out.push(['holders', r.holders.map(holdersViewJson)]);
+  return out;
+}
+
 /** The report as an ordered JSON value (`intervals` is human output only and left out). */
 function reportJson(r: Report): Json {
   return obj([
@@ -86,6 +113,7 @@ function reportJson(r: Report): Json {
     ['counters', sortedRecord(r.counters)],
     ['violations', sortFindings(r.violations).map(findingJson)],
     ['leaks', sortFindings(r.leaks).map(findingJson)],
+    ...optionalJson(r),
     ['expect', r.expect.map(expectJson)],
     ['result', r.result],
   ]);

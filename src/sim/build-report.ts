@@ -4,6 +4,7 @@ import type { ResolvedConfig } from './config.js';
 import { evaluateExpect } from './expect.js';
 import type { IntervalLine, Report } from './report.js';
 import type { Scenario } from './scenario.js';
+import type { HoldersView } from './holders.js';
 
 /** Counters as the report shows them: taken before teardown, with the at-the-end gauges filled in. */
 export function snapshotCounters(k: Kernel): Counters {
@@ -26,6 +27,7 @@ export interface ReportInput {
   counters: Counters;
   sim: { duration_ns: number; frames: number; bytes: number };
   intervals?: IntervalLine[];
+  holders?: HoldersView[];
 }
 
 export function buildReport(r: ReportInput): Report {
@@ -56,5 +58,7 @@ export function buildReport(r: ReportInput): Report {
     result: pass ? 'pass' : 'fail',
   };
   if (r.intervals) report.intervals = r.intervals;
+  if (r.holders) report.holders = r.holders;
+  if (k.log.length > 0) report.kernel_log = k.logSuppressed > 0 ? [...k.log, { t_ns: k.now, text: `(${k.logSuppressed} more lines not kept)` }] : [...k.log];
   return report;
 }

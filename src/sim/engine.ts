@@ -1,5 +1,5 @@
 import { Kernel } from '../kernel/kernel.js';
-import { EDSA_TAG_LEN, ETH_FCS_LEN, Mvneta, NAPI_BUDGET } from '../driver/mvneta.js';
+import { EDSA_TAG_LEN, ETH0_IFINDEX, ETH_FCS_LEN, Mvneta, NAPI_BUDGET } from '../driver/mvneta.js';
 import { Stack, type FlowSink } from '../net/stack.js';
 import { TcpReceiver, type TcpEnv } from '../net/tcp.js';
 import { UdpSocket } from '../net/udp.js';
@@ -8,7 +8,8 @@ import { EventQueue } from './events.js';
 import { checkInvariants } from './invariants.js';
 import type { IntervalLine } from './report.js';
 import { Rng } from './rng.js';
-import type { Host, XdpMode } from './scenario.js';
+import type { DeviceEvent, Host, XdpMode } from './scenario.js';
+import { holdersView, type HoldersView } from './holders.js';
 
 /** Preamble + SFD and the inter-frame gap on the wire. */
 const PREAMBLE = 8;
@@ -30,6 +31,8 @@ const EV_DELACK = 4;
 const EV_OWN_END = 5;
 const EV_INTERVAL = 7;
 const EV_IGMP = 8;
+const EV_DEVICE = 9;
+const EV_POOL_RETRY = 10;
 /** IGMPv3 unsolicited report interval: the join's retransmission comes within 1 s. */
 const IGMP_REPORT_NS = 1_000_000_000;
 
@@ -111,12 +114,17 @@ export interface EngineConfig {
   host: Host;
   flows: FlowSpec[];
   seed: number;
+  /** link_down / pool_destroy / unbind at their times while traffic and readers go on. */
+  events?: readonly DeviceEvent[] | undefined;
+  /** Take a holders view at every interval and at the end of the run. */
+  holders?: boolean | undefined;
 }
 
 export interface EngineResult {
   frames: number;
   bytes: number;
   intervals: IntervalLine[];
+  holders: HoldersView[];
 }
 
 /**
@@ -146,6 +154,9 @@ export class Engine implements TcpEnv {
   private readonly delackAt: number[] = [];
   private readonly delackQueued: number[] = [];
   private readonly intervals: IntervalLine[] = [];
+  private readonly views: HoldersView[] = [];
+  /** A release retry event is queued for the pool (by pool id). */
+  private readonly retryQueued: boolean[] = [];
   private lastIv = { t: 0, recycled: 0, released: 0, bytes: [] as number[], datagrams: [] as number[], lost: [] as number[], seq: [] as number[] };
   private readonly rng: Rng;
   private readonly byFlow: (Source | undefined)[] = [];
@@ -165,11 +176,11 @@ export class Engine implements TcpEnv {
       let sink: FlowSink;
       if (f.kind === 'udp') {
         const n = f.multicast ? cfg.host.udpSockets : Math.min(1, cfg.host.udpSockets);
-        const socks = Array.from({ length: n }, () => new UdpSocket());
+        const socks = Array.from({ length: n }, (_, j) => new UdpSocket(k.places.register(`${f.label}${n > 1 ? ` sk${j + 1}` : ''} rcvq`)));
         this.udp[i] = socks;
         sink = { kind: 'udp', sockets: socks, multicast: f.multicast };
       } else {
-        const rx = new TcpReceiver(k, i, f.mss, f.readSize, cfg.host.readMode, this);
+        const rx = new TcpReceiver(k, i, f.mss, f.readSize, cfg.host.readMode, this, f.label);
         this.tcp[i] = rx;
         sink = { kind: 'tcp', rx };
       }
@@ -354,6 +365,9 @@ export class Engine implements TcpEnv {
       this.stack.igmpReport();
       this.q.push(this.rng.below(IGMP_REPORT_NS), EV_IGMP, i);
     });
+    (this.cfg.events ?? []).forEach((e, i) => {
+      this.q.push(e.atNs, EV_DEVICE, i);
+    });
     this.scheduleWire();
     const ev = this.ev;
     const q = this.q;
@@ -379,7 +393,7 @@ export class Engine implements TcpEnv {
       }
     }
     this.drain();
-    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals };
+    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals, holders: this.views };
   }
 
   /** One event from the heap. */
@@ -419,9 +433,39 @@ export class Engine implements TcpEnv {
         this.stack.igmpReport();
         break;
       case EV_INTERVAL:
+        k.now = ev.t;
         checkInvariants(k);
         this.snapshotInterval(ev.t);
+        if (this.cfg.holders) this.views.push(holdersView(k, `${(ev.t / 1e9).toFixed(1)} s`, ETH0_IFINDEX));
         break;
+      case EV_DEVICE: {
+        k.now = ev.t;
+        k.resetPath();
+        const what = this.cfg.events![ev.arg]!.do;
+        if (what === 'link_down') this.nic.linkDown();
+        else if (what === 'pool_destroy') this.nic.ifdown();
+        else this.nic.unbind();
+        this.queueRetries();
+        break;
+      }
+      case EV_POOL_RETRY: {
+        const pool = k.pools[ev.arg]!;
+        this.retryQueued[ev.arg] = false;
+        k.now = ev.t;
+        k.resetPath();
+        pool.releaseRetry();
+        this.queueRetries();
+        break;
+      }
+    }
+  }
+
+  /** The deferred release work of destroyed pools runs on its own schedule, within the run. */
+  private queueRetries(): void {
+    for (const p of this.k.pools) {
+      if (!p || this.retryQueued[p.id] || p.nextRetryNs > this.cfg.durationNs) continue;
+      this.retryQueued[p.id] = true;
+      this.q.push(p.nextRetryNs, EV_POOL_RETRY, p.id);
     }
   }
 
@@ -479,6 +523,8 @@ export class Engine implements TcpEnv {
     this.now_ = Math.max(this.now_, this.cfg.durationNs);
     k.now = this.now_;
     if (this.irqCount > 0 || this.nic.pendingDescriptors > 0) this.napi();
+    // The end of the traffic, before the applications read what is left and close.
+    if (this.cfg.holders) this.views.push(holdersView(k, `end of traffic (${String(Number((this.cfg.durationNs / 1e9).toFixed(3)))} s)`, ETH0_IFINDEX));
     if (this.cfg.host.reader !== 'stalled') this.readAll();
     for (const rx of this.tcp) if (rx?.owned) rx.releaseSock();
     if (this.cfg.host.reader !== 'stalled') this.readAll();

@@ -1,6 +1,7 @@
 import type { FirstOccurrence } from '../kernel/findings.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { Owner } from '../kernel/page.js';
+import { holderSummary } from '../kernel/holders.js';
 import type { SkBuff } from '../kernel/skbuff.js';
 
 /** Kernel call paths that create each kind of skb, for leak reports. */
@@ -67,6 +68,7 @@ export function judgeLeaks(k: Kernel, ctx: LeakContext): void {
   const accounting = k.knobs.inflight_accounting === 'true';
   let pageLeaks = 0;
   let firstPage: FirstOccurrence | undefined;
+  const leakedPages: number[] = [];
   for (let i = 0; i < pg.count; i++) {
     const owner = pg.owner[i]!;
     if (owner !== Owner.page && owner !== Owner.pool && owner !== Owner.frag) continue;
@@ -76,22 +78,26 @@ export function judgeLeaks(k: Kernel, ctx: LeakContext): void {
     // With inflight accounting an unheld pool page is the pool's stalled inflight, judged below.
     if (owner === Owner.pool && accounting) continue;
     pageLeaks++;
+    leakedPages.push(pfn);
     firstPage ??= { t_ns: ctx.tNs, frame: 0, object: `${pg.describe(pfn)} refcount ${refs}`, path: ['mvneta_stop', 'never freed'] };
   }
-  if (firstPage) k.findings.leak('page', pageLeaks, firstPage);
+  if (firstPage) k.findings.leak('page', pageLeaks, withHolders(k, firstPage, leakedPages));
 
   let mapLeaks = 0;
   let firstMap: FirstOccurrence | undefined;
+  const mappedPages: number[] = [];
   for (const pfn of k.dma.mappedPages()) {
     if (held.has(pfn) || pg.reported[pg.idx(pfn)] === 1) continue;
     mapLeaks++;
+    mappedPages.push(pfn);
     firstMap ??= { t_ns: ctx.tNs, frame: 0, object: `${pg.describe(pfn)} still mapped`, path: ['mvneta_stop', 'debug_dma_notify: pending DMA allocations'] };
   }
-  if (firstMap) k.findings.leak('dma-mapping', mapLeaks, firstMap);
+  if (firstMap) k.findings.leak('dma-mapping', mapLeaks, withHolders(k, firstMap, mappedPages));
 
   if (accounting) {
     let out = 0;
     let firstPool: FirstOccurrence | undefined;
+    const outPages: number[] = [];
     for (const pool of k.pools) {
       if (!pool) continue;
       let heldPool = 0;
@@ -102,6 +108,7 @@ export function judgeLeaks(k: Kernel, ctx: LeakContext): void {
       const n = pool.inflight - heldPool;
       if (n <= 0) continue;
       out += n;
+      for (let i = 0; i < pg.count; i++) if (pg.owner[i] === Owner.pool && pg.pool[i] === pool.id && !held.has(pg.base + i)) outPages.push(pg.base + i);
       firstPool ??= {
         t_ns: ctx.tNs,
         frame: 0,
@@ -109,8 +116,14 @@ export function judgeLeaks(k: Kernel, ctx: LeakContext): void {
         path: ['mvneta_stop', 'page_pool_destroy', 'page_pool_release', 'page_pool_release_retry'],
       };
     }
-    if (firstPool) k.findings.leak('pool-inflight', out, firstPool);
+    if (firstPool) k.findings.leak('pool-inflight', out, withHolders(k, firstPool, outPages));
   }
+}
+
+/** The leaked pages' holders at the end, by group: "...; held by udp 226.94.1.1:5001 rcvq 49". */
+function withHolders(k: Kernel, first: FirstOccurrence, pfns: readonly number[]): FirstOccurrence {
+  const by = holderSummary(k, pfns);
+  return by === '' ? first : { ...first, object: `${first.object}; held by ${by}` };
 }
 
 function nameSuffix(n: string | undefined): string {

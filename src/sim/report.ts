@@ -1,4 +1,5 @@
 import type { CounterName, LeakKind, ViolationKind } from '../kernel/names.js';
+import type { HoldersView } from './holders.js';
 
 /** The JSON report of contract §4, as plain data. Renderers in src/report/ turn it into text. */
 export interface Report {
@@ -18,6 +19,10 @@ export interface Report {
   result: 'pass' | 'fail';
   /** Per-interval lines for traffic scenarios (human output only; not part of the JSON). */
   intervals?: IntervalLine[];
+  /** Holders views (--holders, holders steps): page-pool-get fields and who holds the pages. */
+  holders?: HoldersView[];
+  /** What the modelled kernel printed (pr_warn of page_pool's release work), when it printed anything. */
+  kernel_log?: { t_ns: number; text: string }[];
 }
 
 export interface Finding<K extends string> {

@@ -1,5 +1,5 @@
 import { Kernel, type Counters } from '../kernel/kernel.js';
-import { EDSA_TAG_LEN, ETH_HLEN, geometryOf, rxBufferBytes } from '../driver/mvneta.js';
+import { EDSA_TAG_LEN, ETH0_IFINDEX, ETH_HLEN, geometryOf, rxBufferBytes } from '../driver/mvneta.js';
 import { UnsupportedError, type ResolvedConfig } from './config.js';
 import { buildReport, snapshotCounters } from './build-report.js';
 import { judgeLeaks } from './leaks.js';
@@ -10,6 +10,7 @@ import { InputError } from '../kernel/errors.js';
 import { TraceComplete } from '../kernel/findings.js';
 import type { ViolationKind } from '../kernel/names.js';
 import { Engine, type FlowSpec, type FrameHook, type Source } from './engine.js';
+import { holdersView, type HoldersView } from './holders.js';
 
 export interface RunOptions {
   onFrame?: FrameHook | undefined;
@@ -20,6 +21,8 @@ export interface RunOptions {
   seed: number;
   durationNs: number;
   toolVersion: string;
+  /** --holders: holders views at every interval and at the end (traffic), at each holders step. */
+  holders?: boolean | undefined;
 }
 
 /** Scenario needs the branch cannot meet (branches.md): XDP verdicts it lacks, XDP beyond one buffer. */
@@ -62,7 +65,7 @@ export function runScenario(o: RunOptions, traffic?: Traffic): Report {
 
 function newEngine(o: RunOptions, k: Kernel, flows: FlowSpec[], sources: Source[]): Engine {
   const s = o.scenario;
-  return new Engine(k, { durationNs: o.durationNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed, onFrame: o.onFrame, onProgress: o.onProgress }, sources);
+  return new Engine(k, { durationNs: o.durationNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed, onFrame: o.onFrame, onProgress: o.onProgress, events: s.events, holders: o.holders }, sources);
 }
 
 /** The tracing re-run: stops as soon as every wanted kind has its first call path. */
@@ -89,13 +92,27 @@ export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[], 
   k.resetPath();
   k.inNapi = false;
   engine.nic.ifdown();
-  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.intervals);
+  settlePools(k);
+  if (o.holders) r.holders.push(holdersView(k, `after close and teardown (${String(Number((k.now / 1e9).toFixed(3)))} s)`, ETH0_IFINDEX));
+  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.intervals, r.holders);
+}
+
+/**
+ * After teardown the deferred release work of a destroyed pool runs once more (at its next second):
+ * pages the closing sockets gave back sit in the ptr_ring until that scrub.
+ */
+function settlePools(k: Kernel): void {
+  for (const p of k.pools) {
+    if (!p || p.nextRetryNs === Infinity) continue;
+    k.resetPath();
+    p.releaseRetry();
+  }
 }
 
 /** After teardown: leaks are judged and the report is built from the counters taken before it. */
-function finish(o: RunOptions, k: Kernel, counters: Counters, sim: Report['sim'], nameOf: (x: object) => string | undefined, intervals?: IntervalLine[]): Report {
+function finish(o: RunOptions, k: Kernel, counters: Counters, sim: Report['sim'], nameOf: (x: object) => string | undefined, intervals?: IntervalLine[], holders?: HoldersView[]): Report {
   judgeLeaks(k, { nameOf, tNs: k.now });
-  return buildReport({ scenario: o.scenario, config: o.config, seed: o.seed, toolVersion: o.toolVersion, kernel: k, counters, sim, ...(intervals ? { intervals } : {}) });
+  return buildReport({ scenario: o.scenario, config: o.config, seed: o.seed, toolVersion: o.toolVersion, kernel: k, counters, sim, ...(intervals ? { intervals } : {}), ...(holders && holders.length > 0 ? { holders } : {}) });
 }
 
 /** Runs a step scenario under a resolved branch and returns its report. */
@@ -109,8 +126,10 @@ export function runSteps(o: RunOptions): Report {
   const steps = s.steps;
   const last = steps.length > 0 && steps[steps.length - 1]!.op === 'teardown' ? steps.length - 1 : steps.length;
   for (let i = 0; i < last; i++) runner.run(steps[i]!);
+  if (o.holders) runner.views.push(holdersView(k, 'end', ETH0_IFINDEX));
   const counters = snapshotCounters(k);
   runner.teardown();
-  return finish(o, k, counters, { duration_ns: 0, frames: runner.frames, bytes: runner.bytes }, (x) => runner.nameOf(x));
+  settlePools(k);
+  return finish(o, k, counters, { duration_ns: 0, frames: runner.frames, bytes: runner.bytes }, (x) => runner.nameOf(x), undefined, runner.views);
 }
 

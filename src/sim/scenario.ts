@@ -20,6 +20,8 @@ export interface Scenario {
   traffic: Flow[] | undefined;
   host: Host;
   steps: Step[] | undefined;
+  /** Device events of a traffic scenario, in time order. */
+  events: DeviceEvent[];
   expect: Expect | undefined;
   /** Location of top-level keys (branch, platform, xdp, ...) for later semantic errors. */
   keyLoc: Record<string, SourceLoc>;
@@ -56,7 +58,18 @@ type StepCall =
   | { op: 'munmap'; vma: string; loc: SourceLoc }
   | { op: 'napi_poll'; budget: number | undefined; loc: SourceLoc }
   | { op: 'xdp_return_frame'; frame: string; loc: SourceLoc }
-  | { op: 'teardown'; loc: SourceLoc };
+  | { op: 'page_pool_destroy' | 'dev_unbind' | 'holders' | 'teardown'; loc: SourceLoc };
+
+/**
+ * What happens to the NIC at a time while traffic and readers go on: link_down (carrier off, frames
+ * stop arriving), pool_destroy (ip link set down: mvneta_stop returns the ring and destroys the pool),
+ * unbind (mvneta_remove: unregister_netdev, then the device is released).
+ */
+export interface DeviceEvent {
+  atNs: number;
+  do: 'link_down' | 'pool_destroy' | 'unbind';
+  loc: SourceLoc;
+}
 
 export type StepOp = StepCall['op'];
 

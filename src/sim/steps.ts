@@ -23,7 +23,8 @@ import {
   type Vma,
 } from '../kernel/skbuff.js';
 import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
-import { Mvneta, NAPI_BUDGET, type RxSink } from '../driver/mvneta.js';
+import { ETH0_IFINDEX, Mvneta, NAPI_BUDGET, type RxSink } from '../driver/mvneta.js';
+import { holdersView, type HoldersView } from './holders.js';
 import { RedirectTarget } from '../net/stack.js';
 import { checkInvariants } from './invariants.js';
 import type { Step } from './scenario.js';
@@ -71,6 +72,9 @@ export class StepRunner {
   bytes = 0;
   /** `as` names of received frames not yet handed over by a poll, by frame number. */
   private readonly deferred = new Map<number, string>();
+  /** Holders views taken by holders steps. */
+  readonly views: HoldersView[] = [];
+  private stepNo = 0;
 
   constructor(
     private readonly k: Kernel,
@@ -102,6 +106,7 @@ export class StepRunner {
   /** Runs one step; a step scenario has no clock, so findings carry t_ns 0 and the frame they concern. */
   run(step: Step): void {
     const k = this.k;
+    this.stepNo++;
     k.resetPath();
     // Contract §2.1: rx, napi_poll and xdp_return_frame run in the driver's NAPI, the rest in process context, unless `ctx` says.
     const ctx = step.ctx ?? (step.op === 'rx' || step.op === 'napi_poll' || step.op === 'xdp_return_frame' ? 'napi' : 'process');
@@ -209,6 +214,15 @@ export class StepRunner {
         this.drop(step.frame);
         break;
       }
+      case 'page_pool_destroy':
+        this.nic.ifdown();
+        break;
+      case 'dev_unbind':
+        this.nic.unbind();
+        break;
+      case 'holders':
+        this.views.push(holdersView(k, `step ${this.stepNo}`, ETH0_IFINDEX));
+        break;
       case 'teardown':
         this.teardown();
         break;

@@ -71,9 +71,20 @@ function build(raw: ScenarioInput, src: Source, top: string[]): Scenario {
     traffic: raw.traffic?.map((f, i) => buildFlow(f, i, src)),
     host: { udpSockets: h.udp_sockets, taps: h.taps, tapMode: h.tap_mode, reader: h.reader, readMode: h.read_mode },
     steps: raw.steps?.map((s, i, all) => buildStep(s, i, all.length, nic.mtu, src)),
+    events: buildEvents(raw, src),
     expect: raw.expect && buildExpect(raw.expect, src),
     keyLoc,
   };
+}
+
+function buildEvents(raw: ScenarioInput, src: Source): Scenario['events'] {
+  const ev = raw.events ?? [];
+  if (ev.length > 0 && raw.steps !== undefined) throw src.error(['events'], 'events are for traffic scenarios; a step scenario uses the page_pool_destroy and dev_unbind steps', 'key');
+  const out = ev.map((e, i) => {
+    if (e.at > raw.duration) throw src.error(['events', i, 'at'], `event at ${e.at / 1e9} s is after the end of the run (duration ${raw.duration / 1e9} s)`);
+    return { atNs: e.at, do: e.do, loc: src.loc(['events', i]) };
+  });
+  return out.sort((a, b) => a.atNs - b.atNs);
 }
 
 function buildFlow(f: NonNullable<ScenarioInput['traffic']>[number], i: number, src: Source): Flow {

@@ -57,6 +57,9 @@ export const STEP_DOCS: Record<StepOp, string> = {
   consume_skb: 'consume_skb: drop one user of the skb after normal use (same freeing path as kfree_skb)',
   napi_poll: 'one driver poll (mvneta_poll): RX completion and ring refill, up to budget frames',
   xdp_return_frame: 'xdp_return_frame: an XDP_TX or XDP_REDIRECT frame comes back (TX completion)',
+  page_pool_destroy: 'page_pool_destroy of the RX pool with the pages still in flight (the release retry of the era follows)',
+  dev_unbind: 'the driver is unbound: ifdown, page_pool_destroy, and the device DMA domain goes away',
+  holders: 'prints who holds each in-flight pool page at this point (the --holders view)',
   teardown: 'ifdown: the driver frees its ring buffers, page_pool_destroy, DMA leak check; must be the last step (implicit otherwise)',
 };
 

@@ -36,6 +36,9 @@ export const STEP_ARGS = {
   consume_skb: ['skb', 'ctx'],
   napi_poll: ['budget'],
   xdp_return_frame: ['frame', 'ctx'],
+  page_pool_destroy: [],
+  dev_unbind: [],
+  holders: [],
   teardown: [],
 } as const satisfies Record<StepOp, readonly string[]>;
 export const STEP_OPS = Object.keys(STEP_ARGS) as StepOp[];
@@ -126,6 +129,9 @@ const stepArgs = {
   consume_skb: one('skb'),
   napi_poll: shorthand('budget', [intIn(1, 4096), ...nothing], z.strictObject({ budget: intIn(1, 4096).optional() })),
   xdp_return_frame: one('frame'),
+  page_pool_destroy: z.union([...nothing, z.strictObject({})]).transform(() => ({})),
+  dev_unbind: z.union([...nothing, z.strictObject({})]).transform(() => ({})),
+  holders: z.union([...nothing, z.strictObject({})]).transform(() => ({})),
   teardown: z.union([...nothing, z.strictObject({})]).transform(() => ({})),
 } satisfies Record<StepOp, z.ZodType>;
 
@@ -179,6 +185,10 @@ export const scenarioSchema = z.strictObject({
     })
     .prefault({}),
   steps: z.array(step).optional(),
+  events: z
+    .array(z.strictObject({ at: time, do: z.enum(['link_down', 'pool_destroy', 'unbind']) }))
+    .max(64, { error: 'at most 64 events' })
+    .optional(),
   expect: z
     .strictObject({
       violations: expectTotalOrKinds(VIOLATION_KINDS).optional(),

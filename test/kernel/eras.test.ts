@@ -18,6 +18,7 @@ function pool(k: Kernel, allocShape: PoolAllocShape, syncForDevice = false): Pag
   const p = new PagePool(k, k.pools.length, {
     poolSize: 512, dmaDir: DmaDir.from_device, offset: 256, maxLen: 3520, syncForDevice, skipCpuSync: true,
     dmaInPrivate: false, setPpInfo: true, inflightAccounting: true, allocShape,
+    releaseRetry: 'page_pool', dmaTracking: false,
   });
   k.pools.push(p);
   return p;

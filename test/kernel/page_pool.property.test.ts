@@ -28,7 +28,7 @@ test('page_pool under random legal use keeps its books (fast-check, fixed seed)'
     fc.property(fc.array(opArb, { maxLength: 300 }), fc.integer({ min: 4, max: 64 }), (ops, poolSize) => {
       const c = resolveConfig(BRANCHES, 'upstream-6.1', undefined, 'espressobin', undefined, []);
       const k = new Kernel(c.knobs, c.facts);
-      const p = new PagePool(k, 1, { poolSize, dmaDir: DmaDir.from_device, offset: 256, maxLen: 3520, syncForDevice: true, skipCpuSync: true, dmaInPrivate: false, setPpInfo: true, inflightAccounting: true });
+      const p = new PagePool(k, 1, { poolSize, dmaDir: DmaDir.from_device, offset: 256, maxLen: 3520, syncForDevice: true, skipCpuSync: true, dmaInPrivate: false, setPpInfo: true, inflightAccounting: true, releaseRetry: 'page_pool', dmaTracking: false });
       k.pools.push(p);
       // Pages the test holds, with the extra references it took on each.
       const held: { pfn: number; extra: number }[] = [];

@@ -26,6 +26,8 @@ function pool(k: Kernel, over: Partial<PagePoolParams> = {}): PagePool {
     dmaInPrivate: false,
     setPpInfo: true,
     inflightAccounting: true,
+    releaseRetry: 'page_pool',
+    dmaTracking: false,
     ...over,
   });
   k.pools.push(p);
@@ -137,9 +139,13 @@ test('§2.9 destroy empties cache and ring; inflight pages stay counted (pool-in
   assert.equal(p.inflight, 1);
   assert.equal(k.dma.isMapped(a), false);
   assert.equal(k.dma.isMapped(b), true);
-  // A late return after destroy is released, not recycled.
+  // A late return after destroy goes to the ptr_ring; the next release retry (1 s later) scrubs it and frees the pool.
   p.put(b, -1, false);
+  assert.equal(p.ring.count, 1);
+  assert.equal(p.nextRetryNs, 1e9);
+  p.releaseRetry();
   assert.equal(p.inflight, 0);
+  assert.equal(p.freed, true);
   assert.equal(k.counters['page.free'], 2);
 });
 

@@ -91,6 +91,7 @@ export function replayScenario(capture: string, o: ReplayCliOptions, note: (line
     traffic: [{ kind: 'pcap', file: resolve(capture), to: o.to, timing, loc: { file: '--to' } }],
     host,
     steps: undefined,
+    events: [],
     expect: undefined,
     keyLoc: {},
   };
@@ -108,7 +109,7 @@ export function replayCommand(io: Io, capture: string, o: ReplayCliOptions): num
   try {
     report = runScenarioFull(
       {
-        scenario, config, seed, durationNs: cut ?? 0, toolVersion: VERSION,
+        scenario, config, seed, durationNs: cut ?? 0, toolVersion: VERSION, holders: o.holders === true,
         onProgress: (t, total) => { progress.update(`${label} ${formatNs(t)}/${formatNs(total)}`, t / total); },
       },
       { durationExplicit: cut !== undefined, ...(o.pcapOut !== undefined ? { pcapOut: o.pcapOut } : {}), note: (l, kind) => { if (kind === 'choice' || !o.quiet) io.stderr(`pp-sim: ${l}\n`); } },

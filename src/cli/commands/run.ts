@@ -22,6 +22,8 @@ export interface RunCliOptions {
   progress?: boolean;
   /** Write the frames the NIC received as pcapng. */
   pcapOut?: string;
+  /** Holders views per interval and at the end. */
+  holders?: boolean;
 }
 
 export function parseSeed(s: string | undefined): number | undefined {
@@ -51,7 +53,7 @@ export function runCommand(io: Io, arg: string, o: RunCliOptions): number {
   let report: Report;
   try {
     report = runScenario({
-      scenario, config, seed, durationNs, toolVersion: VERSION,
+      scenario, config, seed, durationNs, toolVersion: VERSION, holders: o.holders === true,
       onProgress: (t, total) => { progress.update(`${label} ${formatNs(t)}/${formatNs(total)}`, t / total); },
     }, {
       // pcap flows: without a duration the replay lasts as long as its capture.
