@@ -9,7 +9,7 @@ export interface Knobs {
   dma_skip_cpu_sync: 'false' | 'true' | 'n/a';
   pool_sync_for_device: 'false' | 'true' | 'n/a';
   jumbo_frags: 'release' | 'keep' | 'recycle' | 'n/a';
-  coalesce: 'steal' | 'release' | 'frag_list' | 'reject' | 'pp_match' | 'pp_match_clone';
+  coalesce: 'steal' | 'release' | 'frag_list' | 'reject' | 'pp_match' | 'pp_match_clone' | 'pp_match_noclone';
   gro: 'on' | 'off';
   xdp: 'none' | 'drop_redirect' | 'all';
   inflight_accounting: 'false' | 'true';
@@ -17,6 +17,8 @@ export interface Knobs {
   rx_copybreak: '256' | '128' | '0' | 'n/a';
   rx_geometry: 'v4.19' | 'rfc-2018' | 'v5.5';
   gro_pp_check: 'false' | 'true';
+  dsa_rcv: 'netif_receive_skb' | 'gro_cells';
+  backlog_coalesce: 'false' | 'true';
 }
 export type KnobName = keyof Knobs;
 
@@ -67,8 +69,8 @@ export const KNOBS: { [K in KnobName]: KnobSpec } = {
     appliesWhen: { knob: 'driver', values: ['page_pool'] },
   },
   coalesce: {
-    values: ['steal', 'release', 'frag_list', 'reject', 'pp_match', 'pp_match_clone'],
-    meaning: 'what skb_try_coalesce does when from is pool-backed: steal (stock), release (option 1: unmap the head from the pool before stealing it), frag_list (option 2: chain from on to\'s frag_list instead of stealing), reject (option 3: refuse, tailroom copy too), pp_match (v5.14: refuse when pp_recycle differs), pp_match_clone (v6.1: refuse unless to.pp_recycle == (from.pp_recycle && !skb_cloned(from)))',
+    values: ['steal', 'release', 'frag_list', 'reject', 'pp_match', 'pp_match_clone', 'pp_match_noclone'],
+    meaning: 'what skb_try_coalesce does when from is pool-backed: steal (stock), release (option 1: unmap the head from the pool before stealing it), frag_list (option 2: chain from on to\'s frag_list instead of stealing), reject (option 3: refuse, tailroom copy too), pp_match (v5.14: refuse when pp_recycle differs), pp_match_clone (v6.1.0, 1effe8ca4e34: refuse unless to.pp_recycle == (from.pp_recycle && !skb_cloned(from))), pp_match_noclone (v6.1.25 / v6.3, 0646dc31ca88: refuse when pp_recycle differs or from is a cloned pp_recycle skb)',
   },
   gro: { values: ['on', 'off'], meaning: 'napi_gro_receive merging on TCP flows (head steal, frags, frag_list)' },
   xdp: { values: ['none', 'drop_redirect', 'all'], meaning: 'XDP verdicts the driver supports (all = PASS/DROP/TX/REDIRECT)' },
@@ -92,6 +94,14 @@ export const KNOBS: { [K in KnobName]: KnobSpec } = {
   gro_pp_check: {
     values: ['false', 'true'],
     meaning: 'skb_gro_receive refuses to merge skbs whose pp_recycle differs (v6.2, backported to v6.1.y)',
+  },
+  dsa_rcv: {
+    values: ['netif_receive_skb', 'gro_cells'],
+    meaning: 'where dsa_switch_rcv hands a frame after stripping the tag: netif_receive_skb on the slave device (v4.20-v5.7, no GRO behind the switch) or gro_cells_receive, so TCP behind the switch is GRO\'d on the slave device (v5.8, e131a5634830); applies with the dsa platform fact',
+  },
+  backlog_coalesce: {
+    values: ['false', 'true'],
+    meaning: 'tcp_add_backlog tries skb_try_coalesce with the backlog tail before sk_add_backlog (v5.0, 4f693b55c3d2); false: skb_condense + sk_add_backlog only (v4.20)',
   },
 };
 

@@ -30,12 +30,18 @@ export const STEP_ARGS = {
   pipe_release: ['pipe'],
   tcp_zerocopy_receive: ['skb', 'as'],
   munmap: ['vma'],
-  packet_rcv: ['skb', 'as'],
+  packet_rcv: ['skb', 'as', 'snaplen'],
   kfree_skb: ['skb'],
   consume_skb: ['skb'],
   napi_poll: ['budget'],
   xdp_return_frame: ['frame'],
   teardown: [],
+  __pskb_pull_tail: ['skb', 'len'],
+  skb_condense: ['skb'],
+  pskb_trim: ['skb', 'len'],
+  skb_cow: ['skb', 'headroom'],
+  skb_segment: ['skb', 'as', 'mss'],
+  skb_shift: ['tgt', 'skb', 'len'],
 } as const satisfies Record<StepOp, readonly string[]>;
 export const STEP_OPS = Object.keys(STEP_ARGS) as StepOp[];
 
@@ -118,12 +124,18 @@ const stepArgs = {
   pipe_release: one('pipe'),
   tcp_zerocopy_receive: skbAs,
   munmap: one('vma'),
-  packet_rcv: skbAs,
+  packet_rcv: z.strictObject({ skb: objName, as: objName, snaplen: intIn(1, 262144).optional() }),
   kfree_skb: one('skb'),
   consume_skb: one('skb'),
   napi_poll: shorthand('budget', [intIn(1, 4096), ...nothing], z.strictObject({ budget: intIn(1, 4096).optional() })),
   xdp_return_frame: one('frame'),
   teardown: z.union([...nothing, z.strictObject({})]).transform(() => ({})),
+  __pskb_pull_tail: z.strictObject({ skb: objName, len: intIn(1, 65535) }),
+  skb_condense: one('skb'),
+  pskb_trim: z.strictObject({ skb: objName, len: intIn(0, 65535) }),
+  skb_cow: z.strictObject({ skb: objName, headroom: intIn(0, 4096) }),
+  skb_segment: z.strictObject({ skb: objName, as: objName, mss: intIn(1, 65535).optional() }),
+  skb_shift: z.strictObject({ tgt: objName, skb: objName, len: intIn(1, 65535) }),
 } satisfies Record<StepOp, z.ZodType>;
 
 type StepShape = { [K in StepOp]: z.ZodOptional<(typeof stepArgs)[K]> };

@@ -72,7 +72,7 @@ test('unknown option is a usage error (exit 2), --version and --help exit 0', ()
 test('list prints one line per knob and every branch', () => {
   const knobs = capture(['list', 'knobs']);
   assert.equal(knobs.code, 0);
-  assert.equal(knobs.out.trim().split('\n').length, 16);
+  assert.equal(knobs.out.trim().split('\n').length, 18);
   const br = capture(['list', 'branches']).out;
   for (const b of ['baseline-4.20', 'mvneta_03', 'mvneta_04', 'mvneta_07', 'dma-addr-in-page', 'v5.5', 'upstream-5.14', 'upstream-6.1']) assert.match(br, new RegExp(`^${b.replace('.', '\\.')} `, 'm'));
 });
