@@ -300,13 +300,13 @@ export const BRANCH_TEXT: Record<string, BranchText> = {
   'v5.5': {
     represents: 'Upstream mvneta on page_pool without SKB recycling: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, build_skb, and page_pool_release_page before the stack sees the page, so every frame that reaches the stack leaves the pool. Full XDP (DROP, PASS, TX, REDIRECT, ndo_xdp_xmit), DMA_BIDIRECTIONAL with a program attached, in-flight accounting and a pool that waits for its pages at destroy.',
     history: 'Lorenzo Bianconi\'s conversion (Oct-Nov 2019), with Jonathan Lemon\'s "do not release pool until inflight == 0" (c3f812cea0d7) and the DMA sync offload.',
-    expect: 'No findings, but most built-in expect blocks ask for recycling (page_pool.recycle.ring), so ci --branch v5.5 fails multicast and most step scenarios on counters, not on findings.',
+    expect: 'No findings, but most built-in expect blocks ask for recycling (page_pool.recycle.ring), so ci --branch v5.5 fails multicast and most step scenarios on counters, not on findings; tcp, scp, jumbo and tcp-tap also fail skb.gro_merged > 0, since v5.5 predates GRO behind the switch (dsa_rcv).',
     refs: ['mvneta-workloads.md §2.4', 'pagepool-dma-semantics.md §1', 'pagepool-dma-semantics.md §2.9'],
   },
   'upstream-5.14': {
     represents: 'The final design: skb->pp_recycle (a flag bit outside the header region, copied by __skb_clone, cleared by skb_release_data), page->pp_magic (PP_SIGNATURE) and page->pp; heads and frags return through page_pool_return_skb_page; skb_try_coalesce refuses when pp_recycle differs; no GRO check yet. TCP behind the switch is GRO\'d (gro_cells, v5.8), so a copy-mode tap that falls behind mixes pp_recycle skbs and skb_unshare copies in one GRO packet.',
     history: '"page_pool: recycle buffers" by Matteo Croce and Ilias Apalodimas (Mar-Jun 2021), 6a5bcd84e886 and "mvneta: recycle buffers" (e4017570daee), merged for v5.14, with the fix 2cc3aeb5eccc.',
-    expect: 'Every built-in scenario passes.',
+    expect: 'Every built-in scenario passes except tcp-tap: a lagging copy-mode tap mixes pp_recycle skbs and skb_unshare copies in the switch port\'s GRO, which steals pool heads into plain skbs (freed-while-mapped, pool-inflight); upstream-6.1\'s gro_pp_check refuses the mix.',
     unverified: ['The v5.14 tag and the exact v5.14 signature of skb_mark_for_recycle are inferred.'],
     refs: ['skbuff-semantics.md §4.1', 'skbuff-semantics.md §4.2', 'skbuff-semantics.md §4.3', 'mvneta-workloads.md §2.5'],
   },
