@@ -5,6 +5,7 @@
  */
 import type { KnobName } from '../kernel/knobs.js';
 import type { LeakKind, ViolationKind } from '../kernel/names.js';
+import type { StepOp } from '../workload/types.js';
 
 /** Where a finding shows up: built-in scenarios under branches, optionally with a platform or knobs. */
 export interface Seen {
@@ -35,7 +36,7 @@ export interface FindingText {
 }
 
 const PAGE_POOL_2018 = ['mvneta_03', 'mvneta_04', 'mvneta_07', 'dma-addr-in-page'] as const;
-const STEALS = ['tcp', 'scp', 'jumbo', 'coalesce', 'gro-head-steal'] as const;
+const STEALS = ['tcp', 'scp', 'jumbo', 'coalesce', 'gro-head-steal', 'segment'] as const;
 
 /** Unverified facts, shared by several entries. */
 export const UNVERIFIED = {
@@ -43,7 +44,8 @@ export const UNVERIFIED = {
   headFrag: 'That the 2018 hook did not test skb->head_frag is inferred: the bug showed on skb_copy/pskb_copy heads, which have head_frag = 0.',
   cloneCopy: 'That the RFC\'s __skb_clone copied mem_info explicitly (as the 2021 re-spin did with C(pp_recycle)) is unverified; without it a clone freed last would leak the page (the L outcome).',
   adopt: 'That a 2018 pool adopts foreign memory (recycles a refcount-1 slab page into its ring, or put_page()s it) is inferred from v5.0 __xdp_return and __page_pool_put_page; the notes only say the hook "is invoked, for this mem-area that didn\'t originate from page_pool".',
-  dsa: 'That DSA\'s skb_unshare turns every earlier clone into a full skb_copy on the Espressobin, and that DSA-tagged frames got no GRO in v5.0, is inferred.',
+  dsa: 'That DSA\'s skb_unshare turns every earlier clone into a full skb_copy on the Espressobin is inferred.',
+  backlog2018: 'That the 2018 branches follow their version strings for tcp_add_backlog (mvneta_03/04 "4.20.0-rc1": no backlog coalescing; the RFC of 2018-12-07 against net-next, which carried 4f693b55c3d2 since Nov 2018: coalescing) is inferred.',
   snapshots: 'Which stored bpf-next snapshot belongs to which 2018 branch (mvneta_03/04/07) is unverified; the branches are built from the notes plus those snapshots.',
 } as const;
 
@@ -53,10 +55,10 @@ export const VIOLATION_TEXT: Record<ViolationKind, FindingText> = {
     kernel: 'The 2018 kernels have no signature check: the pool adopts the memory. A slab page whose refcount happens to be 1 goes into the ptr_ring and is posted to the NIC for a later frame, which then overwrites whatever else lives in that slab page; otherwise put_page() on a slab page ends in a refcount splat. The symptom shows up later and elsewhere, not at the free. v5.14+ checks page->pp_magic (PP_SIGNATURE) and hands non-pool memory back to put_page/skb_free_frag, and skb_free_head consults the pool only for head_frag heads.',
     model: 'pp-sim records wrong-recycle with the object and call path of the free, then completes the free the correct way (kfree for a kmalloc head, page_frag_free for a page_frag head), so one root cause gives one finding and the later counters stay meaningful (contract §6 "Wrong recycle"). It does not model the corruption the real 2018 kernel would cause afterwards.',
     seen: [
-      { branches: ['mvneta_03', 'mvneta_04'], scenarios: ['skb-copy', 'pskb-copy', 'expand-head', 'multicast-tap'], note: 'multicast-tap: the copy-mode tap clones, and DSA\'s skb_unshare turns the clone into an skb_copy' },
-      { branches: ['mvneta_07', 'dma-addr-in-page'], scenarios: ['expand-head'], note: 'mem_info after the flags fixes the copies, not pskb_expand_head; --set hook_checks_head_frag=true is clean' },
-      { branches: ['mvneta_03', 'mvneta_04'], scenarios: ['skb-copy', 'pskb-copy', 'expand-head'], platform: 'arm32-lpae', note: 'no switch, so no skb_unshare copy in multicast-tap' },
-      { branches: ['mvneta_07', 'dma-addr-in-page'], scenarios: ['expand-head'], platform: 'arm32-lpae' },
+      { branches: ['mvneta_03', 'mvneta_04'], scenarios: ['skb-copy', 'pskb-copy', 'expand-head', 'pull-tail', 'snaplen-trim', 'segment', 'multicast-tap'], note: 'multicast-tap: the copy-mode tap clones, and DSA\'s skb_unshare turns the clone into an skb_copy; segment: __copy_skb_header copies mem_info into every kmalloc\'ed segment' },
+      { branches: ['mvneta_07', 'dma-addr-in-page'], scenarios: ['expand-head', 'pull-tail', 'snaplen-trim'], note: 'mem_info after the flags fixes the copies, not pskb_expand_head (which __pskb_pull_tail and ___pskb_trim on a clone call); --set hook_checks_head_frag=true is clean' },
+      { branches: ['mvneta_03', 'mvneta_04'], scenarios: ['skb-copy', 'pskb-copy', 'expand-head', 'pull-tail', 'snaplen-trim', 'segment'], platform: 'arm32-lpae', note: 'no switch, so no skb_unshare copy in multicast-tap' },
+      { branches: ['mvneta_07', 'dma-addr-in-page'], scenarios: ['expand-head', 'pull-tail', 'snaplen-trim'], platform: 'arm32-lpae' },
     ],
     functions: ['__copy_skb_header', 'skb_copy', 'pskb_copy', 'pskb_expand_head', 'skb_unshare', 'dsa_switch_rcv', 'kfree_skb', 'skb_release_data', 'skb_free_head', 'xdp_return_skb_page', 'page_pool_put_page'],
     unverified: [UNVERIFIED.hook, UNVERIFIED.headFrag, UNVERIFIED.adopt, UNVERIFIED.dsa],
@@ -85,7 +87,8 @@ export const VIOLATION_TEXT: Record<ViolationKind, FindingText> = {
     kernel: 'No warning at the time: dma-debug has no hook in the page allocator\'s free path and reports the mapping only at driver unbind ("device driver has pending DMA allocations while released from device"); v5.3+ inflight counters show the page as never returned.',
     model: 'pp-sim flags the free in __free_pages. The mapping is not reported again as a dma-mapping leak or a later DMA API error (contract §4.3: consequences are not reported again); the same page attached as a frag earlier is a separate pp-page-as-frag finding.',
     seen: [
-      { branches: PAGE_POOL_2018, scenarios: STEALS, note: 'coalesce=steal and GRO head steal on pool-backed skbs; jumbo and scp include TCP coalescing' },
+      { branches: PAGE_POOL_2018, scenarios: STEALS, note: 'coalesce=steal and GRO head steal on pool-backed skbs; jumbo and scp include TCP coalescing; segment: the GRO packet\'s stolen heads' },
+      { branches: ['upstream-5.14'], scenarios: ['tcp-tap'], note: 'GRO behind the switch (gro_cells, v5.8) steals a pool head into an skb_unshare copy chained on the GRO packet; gro_pp_check (upstream-6.1) refuses the mix' },
       { branches: ['dma-addr-in-page'], scenarios: STEALS, platform: 'arm32-lpae', note: 'mvneta_03/04/07 already report these mappings as dma-addr-truncated' },
     ],
     functions: ['skb_try_coalesce', 'kfree_skb_partial', 'skb_gro_receive', 'napi_skb_finish', 'skb_release_data', 'put_page', '__free_pages'],
@@ -236,6 +239,7 @@ export const LEAK_TEXT: Record<LeakKind, FindingText> = {
     model: 'Judged after teardown, only when the pool does its own accounting (inflight_accounting=true: v5.5, upstream-5.14, upstream-6.1). Leaks go to the outermost owner (contract §4.3): pages held by a leaked skb are an skb leak, not this.',
     seen: [
       { branches: ['mvneta_07'], scenarios: ['tcp', 'coalesce', 'gro-head-steal'], set: ['inflight_accounting=true'], note: 'stolen pool frags freed by put_page never come back' },
+      { branches: ['upstream-5.14'], scenarios: ['tcp-tap'], note: 'pool heads GRO stole into plain skbs were freed by put_page' },
       { branches: ['v5.5'], scenarios: ['coalesce'], set: ['skb_recycle=mem_info'] },
     ],
     howTo: `${XDP_FRAME_NOT_RETURNED}, on v5.5 or later.`,
@@ -324,19 +328,19 @@ export const BRANCH_TEXT: Record<string, BranchText> = {
   'v5.5': {
     represents: 'Upstream mvneta on page_pool without SKB recycling: PP_FLAG_DMA_MAP | PP_FLAG_DMA_SYNC_DEV, build_skb, and page_pool_release_page before the stack sees the page, so every frame that reaches the stack leaves the pool. Full XDP (DROP, PASS, TX, REDIRECT, ndo_xdp_xmit), DMA_BIDIRECTIONAL with a program attached, in-flight accounting and a pool that waits for its pages at destroy.',
     history: 'Lorenzo Bianconi\'s conversion (Oct-Nov 2019), with Jonathan Lemon\'s "do not release pool until inflight == 0" (c3f812cea0d7) and the DMA sync offload.',
-    expect: 'No findings, but most built-in expect blocks ask for recycling (page_pool.recycle.ring), so ci --branch v5.5 fails multicast and most step scenarios on counters, not on findings. A buffer holding only FCS bytes leaks its page (mvneta_swbm_add_rx_fragment releases it and never frees it); the budget counts descriptors and a cut frame continues in the next poll; the pool allocates cache-first, one page per slow call.',
+    expect: 'No findings, but most built-in expect blocks ask for recycling (page_pool.recycle.ring), so ci --branch v5.5 fails multicast and most step scenarios on counters, not on findings; tcp, scp, jumbo and tcp-tap also fail skb.gro_merged > 0, since v5.5 predates GRO behind the switch (dsa_rcv). A buffer holding only FCS bytes leaks its page (mvneta_swbm_add_rx_fragment releases it and never frees it); the budget counts descriptors and a cut frame continues in the next poll; the pool allocates cache-first, one page per slow call.',
     refs: ['mvneta-workloads.md §2.4', 'pagepool-dma-semantics.md §1', 'pagepool-dma-semantics.md §2.9'],
   },
   'upstream-5.14': {
-    represents: 'The final design: skb->pp_recycle (a flag bit outside the header region, copied by __skb_clone, cleared by skb_release_data), page->pp_magic (PP_SIGNATURE) and page->pp; heads and frags return through page_pool_return_skb_page; skb_try_coalesce refuses when pp_recycle differs; no GRO check yet.',
+    represents: 'The final design: skb->pp_recycle (a flag bit outside the header region, copied by __skb_clone, cleared by skb_release_data), page->pp_magic (PP_SIGNATURE) and page->pp; heads and frags return through page_pool_return_skb_page; skb_try_coalesce refuses when pp_recycle differs; no GRO check yet. TCP behind the switch is GRO\'d (gro_cells, v5.8), so a copy-mode tap that falls behind mixes pp_recycle skbs and skb_unshare copies in one GRO packet.',
     history: '"page_pool: recycle buffers" by Matteo Croce and Ilias Apalodimas (Mar-Jun 2021), 6a5bcd84e886 and "mvneta: recycle buffers" (e4017570daee), merged for v5.14, with the fix 2cc3aeb5eccc.',
-    expect: 'Every built-in scenario passes. The slow path allocates, maps and holds 64 pages per call (alloc_pages_bulk_array, v5.13), a frame the NAPI budget cuts is dropped (mvneta_xdp_put_buff), and a buffer holding only FCS bytes is recycled direct.',
+    expect: 'Every built-in scenario passes except tcp-tap: a lagging copy-mode tap mixes pp_recycle skbs and skb_unshare copies in the switch port\'s GRO, which steals pool heads into plain skbs (freed-while-mapped, pool-inflight); upstream-6.1\'s gro_pp_check refuses the mix. The slow path allocates, maps and holds 64 pages per call (alloc_pages_bulk_array, v5.13), a frame the NAPI budget cuts is dropped (mvneta_xdp_put_buff), and a buffer holding only FCS bytes is recycled direct.',
     unverified: ['The v5.14 tag and the exact v5.14 signature of skb_mark_for_recycle are inferred.'],
     refs: ['skbuff-semantics.md §4.1', 'skbuff-semantics.md §4.2', 'skbuff-semantics.md §4.3', 'mvneta-workloads.md §2.5'],
   },
   'upstream-6.1': {
-    represents: 'upstream-5.14 plus the coalesce fix for cloned pool skbs (refuse unless to.pp_recycle == (from.pp_recycle && !skb_cloned(from))) and skb_gro_receive refusing to mix pp_recycle and plain skbs.',
-    history: '1effe8ca4e34 "skbuff: fix coalescing for page_pool fragment recycling" (Mar 2022, CVE-2022-49093) and "skb: Do mix page pool and page referenced frags in GRO" (Jan 2023, present in v6.1.y). The default branch of the built-in scenarios: their expect blocks describe it.',
+    represents: '6.1.y stable: upstream-5.14 plus skb_try_coalesce refusing when pp_recycle differs or from is a cloned pp_recycle skb (coalesce=pp_match_noclone; --set coalesce=pp_match_clone is the 6.1.0 rule, refuse unless to.pp_recycle == (from.pp_recycle && !skb_cloned(from))), and skb_gro_receive refusing to mix pp_recycle and plain skbs.',
+    history: '1effe8ca4e34 "skbuff: fix coalescing for page_pool fragment recycling" (Mar 2022, CVE-2022-49093, in 6.1.0), 0646dc31ca88 "skbuff: Fix a race between coalescing and releasing SKBs" (mainline v6.3, stable 6.1.25) and "skb: Do mix page pool and page referenced frags in GRO" (Jan 2023, present in v6.1.y). The default branch of the built-in scenarios: their expect blocks describe it.',
     expect: 'Every built-in scenario passes except coalesce-clone, written for upstream-6.12: 6.1 refuses to coalesce the cloned pool skb, which then stays with the scenario as an skb leak. The slow path allocates, maps and holds 64 pages per call (alloc_pages_bulk_array, v5.13), a frame the NAPI budget cuts is dropped (mvneta_xdp_put_buff), and a buffer holding only FCS bytes is recycled direct.',
     unverified: ['The mainline hash of the GRO fix is unverified.'],
     refs: ['skbuff-semantics.md §4.5', 'skbuff-semantics.md §4.6'],
@@ -410,13 +414,12 @@ export const KNOB_TEXT: Record<KnobName, KnobText> = {
     refs: ['mvneta-workloads.md §2.3', 'mvneta-workloads.md §2.5', 'pagepool-dma-semantics.md §2.6'],
   },
   coalesce: {
-    history: 'steal is stock skb_try_coalesce; release, frag_list and reject are the three options the 2018 notes list after Eric Dumazet\'s review; pp_match is v5.14; pp_match_clone is 1effe8ca4e34 (v6.1); pp_match_noclone is 0646dc31ca88 (v6.3, 6.1.25+); pp_match_ppref is f7dc3248dcfb (v6.8, through v6.12 and later): a cloned pool `from` coalesces again, its frags taking pp_ref_count references instead of page references, so the page is recycled by its last holder rather than released.',
+    history: 'steal is stock skb_try_coalesce; release, frag_list and reject are the three options the 2018 notes list after Eric Dumazet\'s review; pp_match is v5.14 (6a5bcd84e886); pp_match_clone is 1effe8ca4e34 "skbuff: fix coalescing for page_pool fragment recycling" (v5.18, so 6.1.0): a cloned pp_recycle from may still join a plain to, taking page references on pool pages; pp_match_noclone is 0646dc31ca88 "skbuff: Fix a race between coalescing and releasing SKBs" (mainline v6.3, stable 6.1.25): pp_recycle must match and a cloned pp_recycle from is refused (upstream-6.1 as 6.1.y); pp_match_ppref is f7dc3248dcfb (v6.8, through v6.12 and later): a cloned pool `from` coalesces again, its frags taking pp_ref_count references instead of page references, so the page is recycled by its last holder rather than released.',
     constraints: ['coalesce=pp_match, pp_match_clone, pp_match_noclone and pp_match_ppref need skb_recycle=pp_recycle.'],
     refs: ['pagepool-dma-semantics.md §3.6', 'skbuff-semantics.md §4.5', 'skbuff-semantics.md §4.6', 'skbuff-semantics.md §5.2'],
   },
   gro: {
-    history: 'Stock napi_gro_receive; with the Espressobin\'s DSA switch GRO does not merge (contract §6), so GRO steals show only without DSA or in step scenarios.',
-    unverified: [UNVERIFIED.dsa],
+    history: 'Stock napi_gro_receive. On the Espressobin eth0\'s GRO has no offload for DSA-tagged frames; whether TCP is GRO\'d behind the switch is the dsa_rcv knob (gro_cells from v5.8), so GRO steals show on upstream-5.14/6.1 traffic, on arm32-lpae, and in step scenarios.',
     refs: ['skbuff-semantics.md §3.2', 'skbuff-semantics.md §5.1', 'contract.md §6'],
   },
   xdp: {
@@ -479,6 +482,15 @@ export const KNOB_TEXT: Record<KnobName, KnobText> = {
     unverified: ['The v5.3 late-return WARN_ON_ONCE in __xdp_return after a forced disconnect is modelled as the put_page fallback only.'],
     refs: ['pagepool-dma-semantics.md §2.8', 'pagepool-dma-semantics.md §2.9'],
   },
+  dsa_rcv: {
+    history: 'v4.20-v5.7 dsa_switch_rcv ends in netif_receive_skb; e131a5634830 "net: dsa: add GRO support via gro_cells" (Alexander Lobakin, v5.8; backported to 5.4.y and 4.19.y in 2021) ends it in gro_cells_receive on the slave device, after skb_unshare and the tagger, so TCP on the Espressobin\'s switch ports is GRO\'d from then on (a cloned skb goes to netif_rx instead). The 2018 branches and v5.5 predate it; upstream-5.14 and upstream-6.1 have it, which makes the GRO pp_recycle mixing (no gro_pp_check, upstream-5.14) and its refusal (upstream-6.1) reachable in traffic runs.',
+    refs: ['contract.md §6', 'skbuff-semantics.md §3.2'],
+  },
+  backlog_coalesce: {
+    history: '4f693b55c3d2 "tcp: implement coalescing on backlog queue" (Eric Dumazet, v5.0): tcp_add_backlog pulls the TCP header and tries skb_try_coalesce with the backlog tail (TCPBacklogCoalesce). v4.20\'s tcp_add_backlog only does skb_condense and sk_add_backlog. Both eras call skb_condense first.',
+    unverified: [UNVERIFIED.backlog2018],
+    refs: ['skbuff-semantics.md §3.2'],
+  },
 };
 
 export interface PlatformText {
@@ -489,7 +501,7 @@ export interface PlatformText {
 
 export const PLATFORM_TEXT: Record<string, PlatformText> = {
   espressobin: {
-    model: 'The board of the 2018 notes. The wire is the switch\'s CPU port: every frame carries an 8-byte EDSA tag (1470-byte UDP datagrams arrive at most 80,958 per second). Received skbs pass dsa_switch_rcv, whose skb_unshare turns a clone (a copy-mode tap) into an skb_copy, and GRO does not merge DSA-tagged frames.',
+    model: 'The board of the 2018 notes. The wire is the switch\'s CPU port: every frame carries an 8-byte EDSA tag (1470-byte UDP datagrams arrive at most 80,958 per second). Received skbs pass dsa_switch_rcv, whose skb_unshare turns a clone (a copy-mode tap) into an skb_copy. eth0\'s GRO does not merge DSA-tagged frames; from v5.8 (dsa_rcv=gro_cells) the slave device GROs TCP after the tag is stripped.',
     unverified: [UNVERIFIED.dsa],
     refs: ['mvneta-workloads.md §3', 'skbuff-semantics.md §3.2', 'contract.md §6', 'branches.md Platforms'],
   },
@@ -497,5 +509,61 @@ export const PLATFORM_TEXT: Record<string, PlatformText> = {
     model: 'The platform of DaveM\'s review of the RFC: with dma_addr_storage=page-private (mvneta_03/04/07) every pool page shows dma-addr-truncated; dma-addr-in-page (v5.1) fixes it. Without a switch there is no DSA skb_unshare copy (no wrong-recycle in multicast-tap on mvneta_03) and GRO merges TCP segments.',
     unverified: ['This is a model of DaveM\'s review point, not a real mvneta board: mvneta\'s descriptors hold 32-bit addresses, so on a real Armada XP the DMA mask would keep buffers below 4 GiB.'],
     refs: ['pagepool-dma-semantics.md §3.6', 'pagepool-dma-semantics.md §4.2', 'branches.md Platforms'],
+  },
+};
+
+export interface StepText {
+  /** What the step runs, in kernel terms. */
+  models: string;
+  /** The kernel function per era, with its pp_recycle decisions. */
+  kernel: string;
+  /** Built-in step scenarios that use it. */
+  scenarios: readonly string[];
+  refs: readonly string[];
+}
+
+/** `pp-sim explain <step>` for the skb operations of issue 11 item 12 and the steps they changed. */
+export const STEP_TEXT: Partial<Record<StepOp, StepText>> = {
+  __pskb_pull_tail: {
+    models: '__pskb_pull_tail(skb, len), as pskb_may_pull calls it when headers sit in the paged part: len paged bytes are copied into the head. len may not exceed the skb\'s paged bytes; a shared skb is an input error (the kernel requires users == 1).',
+    kernel: 'net/core/skbuff.c, the same from v4.20 to v6.1: a head without len bytes of tailroom, or a cloned head, is replaced by pskb_expand_head(skb, 0, eat + 128) (a kmalloc head of ksize; the old head freed, or left to the clone); frags fully eaten are dropped with skb_frag_unref, frag_list members eaten whole are consumed and a shared one eaten in part is cloned. v5.14+ drops frags with __skb_frag_unref(frag, skb->pp_recycle): pool frags of a pp_recycle skb go back to the pool; before, put_page.',
+    scenarios: ['pull-tail'],
+    refs: ['skbuff-semantics.md §2.3', 'skbuff-semantics.md §5.2'],
+  },
+  skb_condense: {
+    models: 'skb_condense(skb), as tcp_add_backlog (every era) and ___pskb_trim (skb not owned by a socket) call it.',
+    kernel: 'net/core/skbuff.c, v4.20 = v6.1: a paged part that fits the tailroom of an uncloned skb is pulled into the head with __pskb_pull_tail (its frags dropped, recycled with pp_recycle on v5.14+); then truesize = SKB_TRUESIZE(end). A paged part larger than the tailroom, or a cloned skb, leaves the skb and its truesize alone.',
+    scenarios: [],
+    refs: ['skbuff-semantics.md §2.3'],
+  },
+  pskb_trim: {
+    models: 'pskb_trim(skb, len): a paged skb goes through ___pskb_trim, a linear one only moves its tail.',
+    kernel: 'net/core/skbuff.c ___pskb_trim, v4.20 = v6.1: a cloned skb first gets its own head (pskb_expand_head(skb, 0, 0): frags take a reference each, frag_list members a user each; skb_release_data on the shared head clears the clone\'s pp_recycle from v5.14, so its frags are plain page references from then on); frags past len are dropped (skb_frag_unref with pp_recycle), frag_list members past len freed, and an skb not owned by a socket is condensed (skb_condense). AF_PACKET\'s packet_rcv trims its clone this way for a snaplen shorter than the frame.',
+    scenarios: ['snaplen-trim'],
+    refs: ['skbuff-semantics.md §2.3', 'skbuff-semantics.md §5.2'],
+  },
+  skb_cow: {
+    models: 'skb_cow(skb, headroom): make the head private and writable with at least headroom bytes in front of data.',
+    kernel: 'include/linux/skbuff.h __skb_cow, v4.20 = v6.1: when headroom is short or the head is cloned, pskb_expand_head(skb, ALIGN(delta, NET_SKB_PAD), 0). The pool head is then freed through skb_free_head (recycled on v5.14+ when the skb is pp_recycle and not cloned); the new head is kmalloc\'ed, which the 2018 hook without a head_frag test hands to the pool (wrong-recycle).',
+    scenarios: [],
+    refs: ['skbuff-semantics.md §2.3', 'skbuff-semantics.md §6'],
+  },
+  skb_segment: {
+    models: 'skb_segment(skb, mss) with scatter-gather, as validate_xmit_skb runs it for a GRO packet sent to a device without TSO. The 52 header bytes at skb->data are copied in front of each segment; mss defaults to the packet\'s payload over the segments GRO merged into it. Segments are named <as>.1, <as>.2, ...; skb stays with the scenario (the caller consumes it).',
+    kernel: 'net/core/skbuff.c, v5.0 = v6.1: each segment is a new kmalloc skb (pp_recycle 0) holding the head\'s linear payload and, for every page piece it covers (frags, and frag_list members\' heads through skb_head_frag_to_page_desc), a page reference taken with __skb_frag_ref; a frag_list member that starts a segment is cloned instead (the clone keeps pp_recycle). No pp_recycle check up to 6.1.y: a pool page still referenced by a segment when the GRO packet returns it has refcount > 1, so the v5.14+ pool releases it (page_pool.recycle.released_refcnt) and the segment\'s put_page frees it.',
+    scenarios: ['segment'],
+    refs: ['skbuff-semantics.md §2.4', 'skbuff-semantics.md §5.1'],
+  },
+  skb_shift: {
+    models: 'skb_shift(tgt, skb, len): move up to len bytes of skb\'s paged data to the end of tgt\'s frags, as tcp_shift_skb_data does for SACKed skbs on the sender\'s retransmit queue. skb must have no linear data, or nothing is shifted (as in the kernel); received skbs always have a head, so from a step scenario it shifts nothing.',
+    kernel: 'net/core/skbuff.c, v5.0 = v6.1: whole frags move without a page reference, a partial frag takes one (__skb_frag_ref), a frag contiguous with tgt\'s last one is merged and dropped with __skb_frag_unref(frag, skb->pp_recycle) (v5.14+; put_page before); cloned skbs are uncloned first (pskb_expand_head). There is no pp_recycle check up to 6.1.y: pool frags shifted into a plain skb later leave the pool by put_page.',
+    scenarios: [],
+    refs: ['skbuff-semantics.md §5.2'],
+  },
+  packet_rcv: {
+    models: 'A copy-mode AF_PACKET tap: deliver_skb shares the skb, packet_rcv clones it and drops the share; snaplen (optional, like tcpdump -s) trims the clone with pskb_trim.',
+    kernel: 'net/packet/af_packet.c packet_rcv, v4.20 = v6.1: skb_clone when shared, then pskb_trim(skb, snaplen) before skb_set_owner_r, so a paged clone gets its own kmalloc head (___pskb_trim → pskb_expand_head) and is condensed.',
+    scenarios: ['snaplen-trim'],
+    refs: ['skbuff-semantics.md §3.2'],
   },
 };

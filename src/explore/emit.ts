@@ -47,6 +47,18 @@ function what(s: Step): string {
       return 'the driver is unbound from the device';
     case 'holders':
       return 'prints who holds the in-flight pages';
+    case '__pskb_pull_tail':
+      return `pulls ${s.len} bytes of ${s.skb}'s frags into its head`;
+    case 'skb_condense':
+      return `copies ${s.skb}'s small frags into its tailroom`;
+    case 'pskb_trim':
+      return `trims ${s.skb} to ${s.len} bytes`;
+    case 'skb_cow':
+      return `gives ${s.skb} a private, writable head`;
+    case 'skb_segment':
+      return `splits ${s.skb} into segments ${s.as}`;
+    case 'skb_shift':
+      return `moves ${s.len} bytes of frags from ${s.skb} to ${s.tgt}`;
   }
 }
 

@@ -53,7 +53,7 @@ export class Picker {
 }
 
 /** One skb argument, a new name (skb_clone, skb_copy, ...). */
-function derive(op: Extract<Step, { as: string; skb: string }>['op'], weight: number): OpSpec {
+function derive(op: Exclude<Extract<Step, { as: string; skb: string }>['op'], 'skb_segment' | 'packet_rcv'>, weight: number): OpSpec {
   return {
     op,
     weight,
@@ -87,7 +87,14 @@ const OPS: readonly OpSpec[] = [
   derive('skb_copy', 1),
   derive('pskb_copy', 1),
   derive('skb_unshare', 1),
-  derive('packet_rcv', 1),
+  {
+    op: 'packet_rcv',
+    weight: 1,
+    make: (g) => {
+      const skb = g.pick('skb');
+      return skb === undefined ? undefined : { op: 'packet_rcv', skb, as: g.fresh(), snaplen: undefined, loc: g.loc };
+    },
+  },
   derive('skb_splice_bits', 1),
   derive('tcp_zerocopy_receive', 1),
   onSkb('pskb_expand_head', 1, true),

@@ -25,6 +25,8 @@ export interface Knobs {
   pool_alloc: 'ring_first' | 'cache_first' | 'bulk' | 'n/a';
   refill_sync_for_device: 'false' | 'true' | 'n/a';
   pool_release_retry: 'xdp_mem' | 'page_pool' | 'page_pool_id' | 'page_pool_id_netlink' | 'n/a';
+  dsa_rcv: 'netif_receive_skb' | 'gro_cells';
+  backlog_coalesce: 'false' | 'true';
 }
 export type KnobName = keyof Knobs;
 
@@ -139,6 +141,14 @@ export const KNOBS: { [K in KnobName]: KnobSpec } = {
     values: ['false', 'true'],
     meaning: 'the driver syncs the whole RX buffer for the device at every refill (mvneta page_pool conversion, Oct 2019, removed in v5.5 by "get rid of huge dma sync in mvneta_rx_refill"); the 2018 driver does not',
     appliesWhen: { knob: 'driver', values: ['page_pool'] },
+  },
+  dsa_rcv: {
+    values: ['netif_receive_skb', 'gro_cells'],
+    meaning: 'where dsa_switch_rcv hands a frame after stripping the tag: netif_receive_skb on the slave device (v4.20-v5.7, no GRO behind the switch) or gro_cells_receive, so TCP behind the switch is GRO\'d on the slave device (v5.8, e131a5634830); applies with the dsa platform fact',
+  },
+  backlog_coalesce: {
+    values: ['false', 'true'],
+    meaning: 'tcp_add_backlog tries skb_try_coalesce with the backlog tail before sk_add_backlog (v5.0, 4f693b55c3d2); false: skb_condense + sk_add_backlog only (v4.20)',
   },
 };
 

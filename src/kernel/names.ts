@@ -13,7 +13,7 @@ export const COUNTER_NAMES = [
   'page.alloc', 'page.free', 'slab.alloc', 'slab.free',
   'skb.alloc', 'skb.build', 'skb.free', 'skb.clone', 'skb.copy', 'skb.pskb_copy', 'skb.expand_head', 'skb.unshare',
   'skb.coalesce', 'skb.coalesce_copied', 'skb.coalesce_stolen_head', 'skb.coalesce_frag_list', 'skb.coalesce_refused',
-  'skb.gro_merged', 'skb.gro_stolen_head', 'skb.gro_frag_list', 'skb.splice_pages', 'skb.zerocopy_pages',
+  'skb.gro_merged', 'skb.gro_stolen_head', 'skb.gro_frag_list', 'skb.splice_pages', 'skb.zerocopy_pages', 'skb.segment',
   'udp.InDatagrams', 'udp.RcvbufErrors',
   'tcp.InSegs', 'tcp.TCPRcvCoalesce', 'tcp.TCPBacklogCoalesce', 'tcp.TCPOFOQueue',
   'app.bytes_read', 'app.datagrams_read', 'app.corrupt_reads',

@@ -433,11 +433,15 @@ export function pskb_copy(k: Kernel, s: SkBuff): SkBuff | null {
   return n;
 }
 
-/** pskb_expand_head(skb, 0, 0) (v5.0 = v5.14): a new kmalloc head; the old one freed or shared. */
-export function pskb_expand_head(k: Kernel, s: SkBuff): boolean {
+/**
+ * pskb_expand_head(skb, nhead, ntail) (v5.0 = v5.14 = v6.1): a new kmalloc head of ksize; the old one
+ * freed, or shared by a clone (frags and frag_list then take references).
+ */
+export function pskb_expand_head(k: Kernel, s: SkBuff, nhead = 0, ntail = 0): boolean {
   k.enter('pskb_expand_head');
   const oldSh = s.sh;
-  const obj = k.slab.kmalloc(s.end + SKB_SHINFO_SIZE, HeadOrigin.pskb_expand_head);
+  const want = s.end + nhead + ntail + SKB_SHINFO_SIZE;
+  const obj = k.slab.kmalloc(want, HeadOrigin.pskb_expand_head);
   if (obj < 0) {
     k.leave();
     return false;
@@ -451,6 +455,7 @@ export function pskb_expand_head(k: Kernel, s: SkBuff): boolean {
     sh.fragSize[f] = oldSh.fragSize[f]!;
   }
   sh.frag_list = oldSh.frag_list;
+  sh.gso_segs = oldSh.gso_segs;
   if (skb_cloned(s)) {
     for (let f = 0; f < oldSh.nr_frags; f++) {
       k.enter('skb_frag_ref');
@@ -467,13 +472,423 @@ export function pskb_expand_head(k: Kernel, s: SkBuff): boolean {
   sh.headObj = obj;
   sh.headPfn = k.slab.pfnOf(obj);
   sh.headOff = k.slab.offsetOf(obj);
+  const oldEnd = s.end;
   s.sh = sh;
+  s.end = Slab.ksize(want) - SKB_SHINFO_SIZE;
+  s.data += nhead;
+  s.tail += nhead;
+  if (!s.sk) s.truesize += s.end - oldEnd;
   s.head_frag = 0;
   s.cloned = 0;
   s.nohdr = 0;
   k.counters['skb.expand_head']++;
   k.leave();
   return true;
+}
+
+/** Whether the skb's frags return to page_pool when it drops them (v5.14 skb_frag_unref(skb, i)). */
+function fragRecycle(k: Kernel, s: SkBuff): boolean {
+  return k.knobs.skb_recycle === 'pp_recycle' && s.pp_recycle === 1;
+}
+
+/** skb_frag_ref: one more page reference for a frag that now has a second holder. */
+function skb_frag_ref(k: Kernel, pfn: number): void {
+  k.enter('__skb_frag_ref');
+  k.get_page(pfn);
+  k.leave();
+}
+
+/**
+ * __pskb_pull_tail(skb, delta) (v5.0 = v6.1): a head that is too small or cloned is expanded, delta
+ * bytes are copied from the paged part into it, frags (and frag_list members) fully eaten are dropped.
+ */
+export function __pskb_pull_tail(k: Kernel, s: SkBuff, delta: number): boolean {
+  k.enter('__pskb_pull_tail');
+  const eat0 = s.tail + delta - s.end;
+  if ((eat0 > 0 || skb_cloned(s)) && !pskb_expand_head(k, s, 0, eat0 > 0 ? eat0 + 128 : 0)) {
+    k.leave();
+    return false;
+  }
+  copyBitsPaged(k, s, delta);
+  const sh = s.sh;
+  let eat = delta;
+  for (let f = 0; f < sh.nr_frags && eat > 0; f++) eat -= Math.min(eat, sh.fragSize[f]!);
+  if (eat > 0) {
+    let list = sh.frag_list;
+    let insp: SkBuff | null = null;
+    let clone: SkBuff | null = null;
+    while (list && eat > 0) {
+      if (list.len <= eat) {
+        eat -= list.len;
+        list = list.next;
+        insp = list;
+      } else {
+        if (skb_shared(list)) {
+          clone = skb_clone(k, list);
+          insp = list.next;
+          list = clone;
+        } else {
+          insp = list;
+        }
+        if (eat > skb_headlen(list) && !__pskb_pull_tail(k, list, eat - skb_headlen(list))) {
+          if (clone) kfree_skb(k, clone);
+          k.leave();
+          return false;
+        }
+        skb_pull(list, eat);
+        eat = 0;
+      }
+    }
+    for (let l = sh.frag_list; l !== insp && l; l = sh.frag_list) {
+      sh.frag_list = l.next;
+      l.next = null;
+      consume_skb(k, l);
+    }
+    if (clone) {
+      clone.next = sh.frag_list;
+      sh.frag_list = clone;
+    }
+  }
+  eat = delta;
+  let j = 0;
+  const n = sh.nr_frags;
+  for (let f = 0; f < n; f++) {
+    const size = sh.fragSize[f]!;
+    if (size <= eat) {
+      __skb_frag_unref(k, sh.fragPfn[f]!, fragRecycle(k, s));
+      eat -= size;
+    } else {
+      sh.fragPfn[j] = sh.fragPfn[f]!;
+      sh.fragOff[j] = sh.fragOff[f]! + eat;
+      sh.fragSize[j] = size - eat;
+      eat = 0;
+      j++;
+    }
+  }
+  sh.nr_frags = j;
+  s.tail += delta;
+  s.data_len -= delta;
+  k.leave();
+  return true;
+}
+
+/** skb_copy_bits of the first `len` paged bytes (frags, then frag_list) into the head: the CPU reads them. */
+function copyBitsPaged(k: Kernel, s: SkBuff, len: number): void {
+  const sh = s.sh;
+  for (let f = 0; f < sh.nr_frags && len > 0; f++) {
+    const n = Math.min(len, sh.fragSize[f]!);
+    k.dma.cpuRead(sh.fragPfn[f]!, sh.fragOff[f]!, n, 'skb_copy_bits');
+    len -= n;
+  }
+  for (let l = sh.frag_list; l && len > 0; l = l.next) {
+    const n = Math.min(len, l.len);
+    cpuReadAll(k, l, 'skb_copy_bits');
+    len -= n;
+  }
+}
+
+/**
+ * skb_condense (v4.20 = v5.0 = v6.1): a paged part that fits the tailroom of an uncloned skb is
+ * pulled into the head (its frags dropped); truesize is then reset to SKB_TRUESIZE(end).
+ */
+export function skb_condense(k: Kernel, s: SkBuff): void {
+  k.enter('skb_condense');
+  if (s.data_len > 0) {
+    if (s.data_len > s.end - s.tail || skb_cloned(s)) {
+      k.leave();
+      return;
+    }
+    __pskb_pull_tail(k, s, s.data_len);
+  }
+  s.truesize = s.end + SKB_STRUCT_SIZE + SKB_SHINFO_SIZE;
+  k.leave();
+}
+
+/** pskb_trim(skb, len) (v5.0 = v6.1): a paged skb goes through ___pskb_trim, a linear one only moves tail. */
+export function pskb_trim(k: Kernel, s: SkBuff, len: number): boolean {
+  if (len >= s.len) return true;
+  if (s.data_len > 0) return ___pskb_trim(k, s, len);
+  s.len = len;
+  s.tail = s.data + len;
+  return true;
+}
+
+/**
+ * ___pskb_trim(skb, len) (v5.0 = v6.1): a cloned skb first gets its own head (pskb_expand_head);
+ * frags and frag_list members past len are dropped; an skb not owned by a socket is condensed.
+ */
+export function ___pskb_trim(k: Kernel, s: SkBuff, len: number): boolean {
+  k.enter('___pskb_trim');
+  if (skb_cloned(s) && !pskb_expand_head(k, s)) {
+    k.leave();
+    return false;
+  }
+  const sh = s.sh;
+  let offset = skb_headlen(s);
+  const nfrags = sh.nr_frags;
+  let i = 0;
+  let inFrags = offset >= len;
+  if (!inFrags) {
+    for (; i < nfrags; i++) {
+      const end = offset + sh.fragSize[i]!;
+      if (end < len) {
+        offset = end;
+        continue;
+      }
+      sh.fragSize[i] = len - offset;
+      i++;
+      inFrags = true;
+      break;
+    }
+  }
+  if (inFrags) {
+    sh.nr_frags = i;
+    const recycle = fragRecycle(k, s);
+    for (; i < nfrags; i++) __skb_frag_unref(k, sh.fragPfn[i]!, recycle);
+    if (sh.frag_list) {
+      const l = sh.frag_list;
+      sh.frag_list = null;
+      kfree_skb_list(k, l);
+    }
+  } else {
+    let prev: SkBuff | null = null;
+    for (let frag = sh.frag_list; frag; prev = frag, frag = frag.next) {
+      const end = offset + frag.len;
+      if (skb_shared(frag)) {
+        const nfrag = skb_clone(k, frag);
+        nfrag.next = frag.next;
+        frag.next = null;
+        consume_skb(k, frag);
+        if (prev) prev.next = nfrag;
+        else sh.frag_list = nfrag;
+        frag = nfrag;
+      }
+      if (end < len) {
+        offset = end;
+        continue;
+      }
+      if (end > len && !pskb_trim(k, frag, len - offset)) {
+        k.leave();
+        return false;
+      }
+      if (frag.next) {
+        const rest = frag.next;
+        frag.next = null;
+        kfree_skb_list(k, rest);
+      }
+      break;
+    }
+  }
+  if (len > skb_headlen(s)) {
+    s.data_len -= s.len - len;
+    s.len = len;
+  } else {
+    s.len = len;
+    s.data_len = 0;
+    s.tail = s.data + len;
+  }
+  if (!s.sk) skb_condense(k, s);
+  k.leave();
+  return true;
+}
+
+/** skb_cow(skb, headroom) (v5.0 = v6.1): too little headroom, or a cloned head, means pskb_expand_head. */
+export function skb_cow(k: Kernel, s: SkBuff, headroom: number): boolean {
+  k.enter('skb_cow');
+  const delta = Math.max(0, headroom - skb_headroom(s));
+  const ok = delta > 0 || skb_cloned(s) ? pskb_expand_head(k, s, (delta + NET_SKB_PAD - 1) & ~(NET_SKB_PAD - 1), 0) : true;
+  k.leave();
+  return ok;
+}
+
+/**
+ * skb_shift(tgt, skb, shiftlen) (v5.0; v5.14+ drops a merged frag with skb->pp_recycle): moves paged
+ * data of a head-less skb to the end of tgt's frags without taking references, merging with
+ * tgt's last frag when contiguous. No pp_recycle check up to v6.1.y. Returns the bytes shifted.
+ */
+export function skb_shift(k: Kernel, tgt: SkBuff, s: SkBuff, shiftlen: number): number {
+  k.enter('skb_shift');
+  const r = shift(k, tgt, s, shiftlen);
+  k.leave();
+  return r;
+}
+
+function shift(k: Kernel, tgt: SkBuff, s: SkBuff, shiftlen: number): number {
+  if (skb_headlen(s) > 0 || s.sh.nr_frags === 0) return 0;
+  let todo = shiftlen;
+  let from = 0;
+  let to = tgt.sh.nr_frags;
+  let merge = -1;
+  const canMerge = to > 0 && tgt.sh.fragPfn[to - 1] === s.sh.fragPfn[0] && tgt.sh.fragOff[to - 1]! + tgt.sh.fragSize[to - 1]! === s.sh.fragOff[0];
+  if (canMerge) {
+    merge = to - 1;
+    todo -= s.sh.fragSize[0]!;
+    if (todo < 0) {
+      if (!unclone(k, s) || !unclone(k, tgt)) return 0;
+      tgt.sh.fragSize[merge] = tgt.sh.fragSize[merge]! + shiftlen;
+      s.sh.fragSize[0] = s.sh.fragSize[0]! - shiftlen;
+      s.sh.fragOff[0] = s.sh.fragOff[0]! + shiftlen;
+      shiftLen(tgt, s, shiftlen);
+      return shiftlen;
+    }
+    from++;
+  }
+  if (shiftlen === s.len && s.sh.nr_frags - from > MAX_SKB_FRAGS - to) return 0;
+  if (!unclone(k, s) || !unclone(k, tgt)) return 0;
+  const fs = s.sh;
+  const ts = tgt.sh;
+  while (todo > 0 && from < fs.nr_frags) {
+    if (to === MAX_SKB_FRAGS) return 0;
+    if (todo >= fs.fragSize[from]!) {
+      ts.fragPfn[to] = fs.fragPfn[from]!;
+      ts.fragOff[to] = fs.fragOff[from]!;
+      ts.fragSize[to] = fs.fragSize[from]!;
+      todo -= fs.fragSize[from]!;
+      from++;
+      to++;
+    } else {
+      skb_frag_ref(k, fs.fragPfn[from]!);
+      ts.fragPfn[to] = fs.fragPfn[from]!;
+      ts.fragOff[to] = fs.fragOff[from]!;
+      ts.fragSize[to] = todo;
+      fs.fragOff[from] = fs.fragOff[from]! + todo;
+      fs.fragSize[from] = fs.fragSize[from]! - todo;
+      to++;
+      break;
+    }
+  }
+  ts.nr_frags = to;
+  if (merge >= 0) {
+    ts.fragSize[merge] = ts.fragSize[merge]! + fs.fragSize[0]!;
+    __skb_frag_unref(k, fs.fragPfn[0]!, fragRecycle(k, s));
+  }
+  let j = 0;
+  while (from < fs.nr_frags) {
+    fs.fragPfn[j] = fs.fragPfn[from]!;
+    fs.fragOff[j] = fs.fragOff[from]!;
+    fs.fragSize[j] = fs.fragSize[from]!;
+    j++;
+    from++;
+  }
+  fs.nr_frags = j;
+  shiftLen(tgt, s, shiftlen);
+  return shiftlen;
+}
+
+function shiftLen(tgt: SkBuff, s: SkBuff, n: number): void {
+  s.len -= n;
+  s.data_len -= n;
+  tgt.len += n;
+  tgt.data_len += n;
+}
+
+/** skb_unclone_keeptruesize (skb_prepare_for_shift): a cloned skb gets its own head, truesize kept. */
+function unclone(k: Kernel, s: SkBuff): boolean {
+  if (!skb_cloned(s)) return true;
+  const ts = s.truesize;
+  const ok = pskb_expand_head(k, s);
+  s.truesize = ts;
+  return ok;
+}
+
+/**
+ * skb_segment(head_skb, mss) with scatter-gather (v5.0 = v6.1 net/core/skbuff.c): `doffset` header
+ * bytes from skb->data are copied in front of every segment. A segment starts as a new kmalloc skb
+ * (pp_recycle 0) holding the head's linear payload and a reference (__skb_frag_ref) on every page
+ * piece it covers, frag_list heads included; a frag_list member that starts a segment is cloned
+ * instead (the clone keeps its pp_recycle). The caller still owns head_skb.
+ */
+export function skb_segment(k: Kernel, head: SkBuff, mss: number, doffset: number): SkBuff[] {
+  k.enter('skb_segment');
+  const segs: SkBuff[] = [];
+  const headroom = skb_headroom(head);
+  const total = head.len - doffset;
+  const hl = skb_headlen(head) - doffset;
+  let list = head.sh.frag_list;
+  let fragSkb = head;
+  let nfrags = head.sh.nr_frags;
+  let i = 0;
+  let pos = hl;
+  let offset = 0;
+  while (offset < total) {
+    const len = Math.min(mss, total - offset);
+    let hsize = hl - offset;
+    let nskb: SkBuff | null;
+    if (hsize <= 0 && i >= nfrags && list && skb_headlen(list) > 0 && skb_headlen(list) <= len) {
+      nskb = skb_clone(k, list);
+      i = 0;
+      nfrags = list.sh.nr_frags;
+      fragSkb = list;
+      pos += skb_headlen(list);
+      while (pos < offset + len && i < nfrags && pos + fragSkb.sh.fragSize[i]! <= offset + len) pos += fragSkb.sh.fragSize[i++]!;
+      list = list.next;
+      pskb_trim(k, nskb, len);
+      const before = nskb.end;
+      if (doffset + headroom > skb_headroom(nskb) || skb_header_cloned(nskb)) pskb_expand_head(k, nskb, Math.max(0, doffset + headroom - skb_headroom(nskb)), 0);
+      nskb.truesize += nskb.end - before;
+      nskb.data -= doffset;
+      nskb.len += doffset;
+      segs.push(nskb);
+      offset += len;
+      continue;
+    }
+    hsize = Math.min(Math.max(hsize, 0), len);
+    nskb = __alloc_skb(k, hsize + doffset + headroom, HeadOrigin.alloc_skb, 'skb_segment');
+    if (!nskb) break;
+    nskb.frame = head.frame;
+    __copy_skb_header(k, nskb, head);
+    skb_reserve(nskb, headroom);
+    skb_put(nskb, doffset + hsize);
+    cpuReadLinear(k, head, 0, doffset, 'skb_copy_from_linear_data_offset');
+    cpuReadLinear(k, head, doffset + offset, hsize, 'skb_copy_from_linear_data_offset');
+    segs.push(nskb);
+    const ns = nskb.sh;
+    while (pos < offset + len) {
+      if (i >= nfrags) {
+        if (!list) break;
+        i = 0;
+        nfrags = list.sh.nr_frags;
+        fragSkb = list;
+        if (skb_headlen(list) > 0) i = -1;
+        list = list.next;
+      }
+      if (ns.nr_frags >= MAX_SKB_FRAGS) break;
+      const fsh = fragSkb.sh;
+      const pfn = i < 0 ? fsh.headPfn : fsh.fragPfn[i]!;
+      let off = i < 0 ? fsh.headOff + fragSkb.data : fsh.fragOff[i]!;
+      let size = i < 0 ? skb_headlen(fragSkb) : fsh.fragSize[i]!;
+      skb_frag_ref(k, pfn);
+      const full = size;
+      if (pos < offset) {
+        off += offset - pos;
+        size -= offset - pos;
+      }
+      const done = pos + full <= offset + len;
+      if (!done) size -= pos + full - (offset + len);
+      const f = ns.nr_frags++;
+      ns.fragPfn[f] = pfn;
+      ns.fragOff[f] = off;
+      ns.fragSize[f] = size;
+      checkPoolFrag(k, nskb, pfn);
+      if (!done) break;
+      i++;
+      pos += full;
+    }
+    nskb.data_len = len - hsize;
+    nskb.len += nskb.data_len;
+    nskb.truesize += nskb.data_len;
+    offset += len;
+  }
+  k.counters['skb.segment'] += segs.length;
+  k.leave();
+  return segs;
+}
+
+/** skb_header_cloned: the header part is shared with a clone that did not release it (nohdr). */
+function skb_header_cloned(s: SkBuff): boolean {
+  if (!s.cloned) return false;
+  const d = s.sh.dataref;
+  return (d & SKB_DATAREF_MASK) - (d >> SKB_DATAREF_SHIFT) !== 1;
 }
 
 /** skb_unshare: a cloned skb is replaced by an skb_copy and the original consumed. */
@@ -670,7 +1085,7 @@ export function kfree_skb_partial(k: Kernel, s: SkBuff, headStolen: boolean): vo
 export type CoalesceResult = 'refused' | 'copied' | 'stolen' | 'frags' | 'frag_list';
 
 /**
- * skb_try_coalesce(to, from) (v5.0, with the v5.14/v6.1 pp_recycle tests and the 2018 options
+ * skb_try_coalesce(to, from) (v5.0, with the v5.14/v6.1.0/v6.1.25 pp_recycle tests and the 2018 options
  * selected by the coalesce knob). 'frag_list' means `from` now hangs off `to`.
  */
 export function skb_try_coalesce(k: Kernel, to: SkBuff, from: SkBuff): CoalesceResult {
@@ -692,6 +1107,7 @@ function tryCoalesce(k: Kernel, to: SkBuff, from: SkBuff): CoalesceResult {
   const mode = k.knobs.coalesce;
   if (skb_cloned(to)) return 'refused';
   if (mode === 'pp_match' && to.pp_recycle !== from.pp_recycle) return 'refused';
+  // v6.1.0 (1effe8ca4e34): a cloned pp_recycle from may join a plain to, taking page references.
   if (mode === 'pp_match_clone' && to.pp_recycle !== (from.pp_recycle === 1 && !skb_cloned(from) ? 1 : 0)) return 'refused';
   // v6.3 0646dc31ca88: no pp skb mixing, and no cloned pool `from` at all.
   if (mode === 'pp_match_noclone' && (to.pp_recycle !== from.pp_recycle || (from.pp_recycle === 1 && skb_cloned(from)))) return 'refused';
@@ -993,13 +1409,17 @@ export function munmap(k: Kernel, vma: Vma): void {
   k.leave();
 }
 
-/** packet_rcv (copy-mode AF_PACKET tap): deliver_skb shares, packet_rcv clones, the share is consumed. */
-export function packet_rcv(k: Kernel, s: SkBuff): SkBuff {
+/**
+ * packet_rcv (copy-mode AF_PACKET tap, v5.0 = v6.1): deliver_skb shares, packet_rcv clones, the share
+ * is consumed; a snaplen shorter than the frame trims the clone (pskb_trim, which expands a paged clone's head).
+ */
+export function packet_rcv(k: Kernel, s: SkBuff, snaplen = Infinity): SkBuff {
   k.enter('deliver_skb');
   s.users++;
   k.enter('packet_rcv');
   const n = skb_clone(k, s);
   consume_skb(k, s);
+  if (snaplen < n.len) pskb_trim(k, n, snaplen);
   k.leave();
   k.leave();
   return n;

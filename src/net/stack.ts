@@ -1,7 +1,7 @@
 import { DmaDir } from '../kernel/dma.js';
 import type { Kernel } from '../kernel/kernel.js';
 import { PAGE_SIZE, Place } from '../kernel/page.js';
-import { cpuReadLinear, cpuWriteLinear, kfree_skb, skb_clone, skb_gro_receive, skb_pull, skb_unshare, type SkBuff } from '../kernel/skbuff.js';
+import { cpuReadLinear, cpuWriteLinear, kfree_skb, skb_clone, skb_cloned, skb_gro_receive, skb_pull, skb_unshare, type SkBuff } from '../kernel/skbuff.js';
 import { xdp_return_frame, type XdpFrame } from '../kernel/xdp.js';
 import { EDSA_TAG_LEN, ETH_HLEN, type Mvneta, type RxSink } from '../driver/mvneta.js';
 import { PacketTap } from './packet.js';
@@ -74,15 +74,18 @@ export class RedirectTarget {
 
 /**
  * The receive side of the board's stack: napi_gro_receive, AF_PACKET taps on eth0, DSA's
- * dsa_switch_rcv, IP, UDP (multicast delivery with clones) and TCP.
+ * dsa_switch_rcv and the slave device's gro_cells, IP, UDP (multicast delivery with clones) and TCP.
  */
 export class Stack implements RxSink {
   nic!: Mvneta;
   readonly taps: PacketTap[];
   readonly flows: FlowSink[] = [];
   readonly redirect: RedirectTarget;
+  /** Packets GRO holds on eth0 (napi_gro_receive) and on the DSA slave device (gro_cells). */
   private readonly gro: SkBuff[] = [];
+  private readonly slaveGro: SkBuff[] = [];
   private readonly groOn: boolean;
+  private readonly slaveGroOn: boolean;
 
   constructor(
     private readonly k: Kernel,
@@ -91,22 +94,28 @@ export class Stack implements RxSink {
   ) {
     this.taps = Array.from({ length: taps }, (_, i) => new PacketTap(tapMode, k.places.register(`tap eth0#${i + 1}`)));
     this.redirect = new RedirectTarget(k);
-    // No GRO for DSA-tagged frames in that era (contract §6), on every branch.
+    // eth0's GRO has no offload for DSA-tagged frames; behind the switch, gro_cells GROs them (v5.8+).
     this.groOn = k.knobs.gro === 'on' && !k.facts.dsa;
+    this.slaveGroOn = k.knobs.gro === 'on' && k.facts.dsa && k.knobs.dsa_rcv === 'gro_cells';
   }
 
-  /** napi_gro_receive: TCP segments are held for merging when GRO applies, everything else goes up now. */
+  /** napi_gro_receive on eth0: TCP segments are held for merging when GRO applies, everything else goes up now. */
   receive(skb: SkBuff): void {
-    const f = skb.flow >= 0 ? this.flows[skb.flow] : undefined;
-    if (!this.groOn || f?.kind !== 'tcp') {
-      this.netif_receive_skb(skb);
-      return;
-    }
+    if (!this.groOn || !this.isTcp(skb)) this.netif_receive_skb(skb);
+    else this.napi_gro_receive(skb, this.gro, false);
+  }
+
+  private isTcp(skb: SkBuff): boolean {
+    return skb.flow >= 0 && this.flows[skb.flow]?.kind === 'tcp';
+  }
+
+  /** dev_gro_receive → tcp4_gro_receive → skb_gro_receive on one device's held list. */
+  private napi_gro_receive(skb: SkBuff, held: SkBuff[], slave: boolean): void {
     const k = this.k;
     k.enter('napi_gro_receive');
     let i = 0;
-    while (i < this.gro.length && this.gro[i]!.flow !== skb.flow) i++;
-    const p = this.gro[i];
+    while (i < held.length && held[i]!.flow !== skb.flow) i++;
+    const p = held[i];
     if (p && p.seq + p.len - TCP_HDRS === skb.seq) {
       const r = skb_gro_receive(k, p, skb, TCP_HDRS);
       if (r !== 'refused') {
@@ -116,12 +125,18 @@ export class Stack implements RxSink {
       }
     }
     if (p) {
-      this.gro.splice(i, 1);
-      this.netif_receive_skb(p);
+      held.splice(i, 1);
+      this.groDeliver(p, slave);
     }
-    if (this.gro.length >= MAX_GRO_SKBS) this.netif_receive_skb(this.gro.shift()!);
-    this.gro.push(skb);
+    if (held.length >= MAX_GRO_SKBS) this.groDeliver(held.shift()!, slave);
+    held.push(skb);
     k.leave();
+  }
+
+  /** A packet GRO let go: eth0's goes to netif_receive_skb, the slave device's on to IP. */
+  private groDeliver(skb: SkBuff, slave: boolean): void {
+    if (slave) this.ip_rcv(skb);
+    else this.netif_receive_skb(skb);
   }
 
   /** igmp_send_report (IGMPv3, one group record): a kmalloc'ed skb through the driver's TX ring. */
@@ -133,9 +148,14 @@ export class Stack implements RxSink {
     k.leave();
   }
 
-  /** napi_gro_flush at the end of a poll. */
+  /** napi_gro_flush at the end of eth0's poll, then of the gro_cells poll that runs after it. */
   flushGro(): void {
     while (this.gro.length > 0) this.netif_receive_skb(this.gro.shift()!);
+    if (this.slaveGro.length === 0) return;
+    const k = this.k;
+    k.enter('gro_cell_poll');
+    while (this.slaveGro.length > 0) this.ip_rcv(this.slaveGro.shift()!);
+    k.leave();
   }
 
   xdpFrame(f: XdpFrame, verdict: 'tx' | 'redirect'): void {
@@ -165,8 +185,23 @@ export class Stack implements RxSink {
       // edsa_rcv (v4.20; dsa_strip_etype_header v6.1): memmove of the two MAC addresses over the tag.
       cpuWriteLinear(k, skb, -ETH_HLEN, 12);
       k.leave();
-      this.ip_rcv(skb);
+      this.gro_cells_receive(skb);
     }
+    k.leave();
+  }
+
+  /**
+   * What dsa_switch_rcv hands the frame to: netif_receive_skb on the slave (v5.0), or (v5.8,
+   * e131a5634830) gro_cells_receive, which GROs TCP on the slave device unless the skb is cloned.
+   */
+  private gro_cells_receive(skb: SkBuff): void {
+    if (!this.slaveGroOn || !this.isTcp(skb) || skb_cloned(skb)) {
+      this.ip_rcv(skb);
+      return;
+    }
+    const k = this.k;
+    k.enter('gro_cells_receive');
+    this.napi_gro_receive(skb, this.slaveGro, true);
     k.leave();
   }
 

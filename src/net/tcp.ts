@@ -7,6 +7,7 @@ import {
   kfree_skb_partial,
   munmap,
   pipe_release,
+  skb_condense,
   skb_pull,
   skb_splice_bits,
   skb_try_coalesce,
@@ -111,13 +112,17 @@ export class TcpReceiver implements RmemOwner {
     return s.sh.gso_segs > 1 ? TCP_HDR : Math.max(0, Math.min(s.len, s.len - s.payload));
   }
 
-  /** tcp_add_backlog (v5.0): try to coalesce with the backlog tail (header pulled for the try), else append. */
+  /**
+   * tcp_add_backlog: skb_condense, then (v5.0, 4f693b55c3d2, backlog_coalesce) a try to coalesce with
+   * the backlog tail with the header pulled; otherwise sk_add_backlog (v4.20 does only this).
+   */
   private tcp_add_backlog(skb: SkBuff): void {
     const k = this.k;
     k.enter('tcp_add_backlog');
+    skb_condense(k, skb);
     holdSkb(k, skb, this.placeBacklog);
     const tail = this.backlog.tail;
-    if (tail && this.endSeq(tail) === skb.seq) {
+    if (k.knobs.backlog_coalesce === 'true' && tail && this.endSeq(tail) === skb.seq) {
       skb_pull(skb, this.hdrLen(skb));
       const r = skb_try_coalesce(k, tail, skb);
       if (r !== 'refused') {

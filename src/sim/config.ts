@@ -24,7 +24,7 @@ export const PLATFORMS: PlatformDef[] = [
   {
     name: 'espressobin',
     description: 'Marvell Armada 3720, 2x Cortex-A53, arm64, 4 KiB pages, 1 GiB RAM, non-coherent DMA, mvneta behind a Marvell Topaz switch (DSA)',
-    consequences: "DMA addresses fit 32 bits; the CPU must sync for cpu before reading; with dsa received skbs pass dsa_switch_rcv, whose skb_unshare turns a cloned skb into an skb_copy, and GRO does not merge DSA-tagged frames",
+    consequences: "DMA addresses fit 32 bits; the CPU must sync for cpu before reading; with dsa received skbs pass dsa_switch_rcv, whose skb_unshare turns a cloned skb into an skb_copy; GRO on eth0 does not merge DSA-tagged frames, and the dsa_rcv knob says whether the slave device GROs them after the tag is stripped (gro_cells, v5.8+)",
     facts: { dsa: true, coherent_dma: false, page_size: 4096, ram: 1 << 30, long_bits: 64, high_pages_first: false },
   },
   {

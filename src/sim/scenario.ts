@@ -46,12 +46,17 @@ export type Step = StepCall & { ctx?: ExecCtx | undefined };
 type StepCall =
   | { op: 'rx'; as: string | undefined; len: number; flow: string | undefined; poll: boolean; loc: SourceLoc }
   | {
-      op: 'skb_clone' | 'skb_copy' | 'pskb_copy' | 'skb_unshare' | 'skb_splice_bits' | 'tcp_zerocopy_receive' | 'packet_rcv';
+      op: 'skb_clone' | 'skb_copy' | 'pskb_copy' | 'skb_unshare' | 'skb_splice_bits' | 'tcp_zerocopy_receive';
       skb: string;
       as: string;
       loc: SourceLoc;
     }
-  | { op: 'pskb_expand_head' | 'kfree_skb' | 'consume_skb'; skb: string; loc: SourceLoc }
+  | { op: 'packet_rcv'; skb: string; as: string; snaplen: number | undefined; loc: SourceLoc }
+  | { op: 'pskb_expand_head' | 'kfree_skb' | 'consume_skb' | 'skb_condense'; skb: string; loc: SourceLoc }
+  | { op: '__pskb_pull_tail' | 'pskb_trim'; skb: string; len: number; loc: SourceLoc }
+  | { op: 'skb_cow'; skb: string; headroom: number; loc: SourceLoc }
+  | { op: 'skb_segment'; skb: string; as: string; mss: number | undefined; loc: SourceLoc }
+  | { op: 'skb_shift'; tgt: string; skb: string; len: number; loc: SourceLoc }
   | { op: 'skb_try_coalesce'; to: string; from: string; loc: SourceLoc }
   | { op: 'skb_gro_receive'; held: string; skb: string; loc: SourceLoc }
   | { op: 'pipe_release'; pipe: string; loc: SourceLoc }

@@ -1,6 +1,7 @@
 import { InputError } from '../kernel/errors.js';
 import type { Kernel } from '../kernel/kernel.js';
 import {
+  __pskb_pull_tail,
   consume_skb,
   kfree_skb,
   kfree_skb_partial,
@@ -9,11 +10,17 @@ import {
   pipe_release,
   pskb_copy,
   pskb_expand_head,
+  pskb_trim,
   skb_clone,
   skb_cloned,
+  skb_condense,
+  skb_cow,
   skb_copy,
   skb_gro_receive,
+  skb_headlen,
+  skb_segment,
   skb_shared,
+  skb_shift,
   skb_splice_bits,
   skb_try_coalesce,
   skb_unshare,
@@ -29,7 +36,7 @@ import { RedirectTarget } from '../net/stack.js';
 import { checkInvariants } from './invariants.js';
 import type { Step } from './scenario.js';
 
-/** TCP/IP headers after the Ethernet header in a GRO step (contract §2.1). */
+/** TCP/IP headers after the Ethernet header in a GRO step (contract §2.1); skb_segment copies them too. */
 const GRO_TCP_HEADERS = 52;
 
 type Obj =
@@ -173,7 +180,11 @@ export class StepRunner {
         }
         k.inNapi = true;
         const r = skb_gro_receive(k, held, s, GRO_TCP_HEADERS);
-        if (r !== 'refused') this.drop(step.skb);
+        if (r !== 'refused') {
+          // NAPI_GRO_CB(p)->count: the segments the held packet carries (its gso_segs at completion).
+          held.sh.gso_segs = Math.max(1, held.sh.gso_segs) + 1;
+          this.drop(step.skb);
+        }
         break;
       }
       case 'skb_splice_bits':
@@ -195,8 +206,39 @@ export class StepRunner {
         break;
       }
       case 'packet_rcv':
-        this.bind(step, step.as, skbObj(packet_rcv(k, this.skb(step, step.skb, 'skb'))));
+        this.bind(step, step.as, skbObj(packet_rcv(k, this.skb(step, step.skb, 'skb'), step.snaplen)));
         break;
+      case '__pskb_pull_tail': {
+        const s = this.unshared(step);
+        if (step.len > s.data_len) throw new InputError(`__pskb_pull_tail: len ${step.len} is more than the ${s.data_len} paged bytes of '${step.skb}'`, this.argLoc(step, 'len'));
+        __pskb_pull_tail(k, s, step.len);
+        break;
+      }
+      case 'skb_condense':
+        skb_condense(k, this.unshared(step));
+        break;
+      case 'pskb_trim':
+        pskb_trim(k, this.unshared(step), step.len);
+        break;
+      case 'skb_cow':
+        skb_cow(k, this.unshared(step), step.headroom);
+        break;
+      case 'skb_segment': {
+        const s = this.skb(step, step.skb, 'skb');
+        if (skb_headlen(s) <= GRO_TCP_HEADERS) throw new InputError(`skb_segment: '${step.skb}' has no payload after the ${GRO_TCP_HEADERS} header bytes`, this.argLoc(step, 'skb'));
+        // Without mss: the gso_size GRO gives the packet, its payload over the segments it merged.
+        const segs = skb_segment(k, s, step.mss ?? Math.ceil((s.len - GRO_TCP_HEADERS) / Math.max(1, s.sh.gso_segs)), GRO_TCP_HEADERS);
+        for (let i = 0; i < segs.length; i++) this.bind(step, `${step.as}.${i + 1}`, skbObj(segs[i]!));
+        break;
+      }
+      case 'skb_shift': {
+        const tgt = this.skb(step, step.tgt, 'tgt');
+        const s = this.skb(step, step.skb, 'skb');
+        if (tgt === s) throw new InputError('skb_shift: tgt and skb are the same skb', step.loc);
+        if (step.len > s.len) throw new InputError(`skb_shift: len ${step.len} is more than the ${s.len} bytes of '${step.skb}' (a BUG_ON in the kernel)`, this.argLoc(step, 'len'));
+        skb_shift(k, tgt, s, step.len);
+        break;
+      }
       case 'kfree_skb':
       case 'consume_skb': {
         const s = this.skb(step, step.skb, 'skb');
@@ -280,6 +322,13 @@ export class StepRunner {
       throw new InputError(`skb '${name}' was already freed`, this.argLoc(step, arg));
     }
     return o;
+  }
+
+  /** The skb a step changes in place: the kernel functions that do BUG_ON(skb_shared(skb)). */
+  private unshared(step: Step & { skb: string }): SkBuff {
+    const s = this.skb(step, step.skb, 'skb');
+    if (skb_shared(s)) throw new InputError(`${step.op} on a shared skb is a BUG() in the kernel`, this.argLoc(step, 'skb'));
+    return s;
   }
 
   private skb(step: Step, name: string, arg: string): SkBuff {

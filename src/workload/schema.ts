@@ -31,7 +31,7 @@ export const STEP_ARGS = {
   pipe_release: ['pipe', 'ctx'],
   tcp_zerocopy_receive: ['skb', 'as', 'ctx'],
   munmap: ['vma', 'ctx'],
-  packet_rcv: ['skb', 'as', 'ctx'],
+  packet_rcv: ['skb', 'as', 'snaplen', 'ctx'],
   kfree_skb: ['skb', 'ctx'],
   consume_skb: ['skb', 'ctx'],
   napi_poll: ['budget'],
@@ -40,6 +40,12 @@ export const STEP_ARGS = {
   dev_unbind: [],
   holders: [],
   teardown: [],
+  __pskb_pull_tail: ['skb', 'len'],
+  skb_condense: ['skb'],
+  pskb_trim: ['skb', 'len'],
+  skb_cow: ['skb', 'headroom'],
+  skb_segment: ['skb', 'as', 'mss'],
+  skb_shift: ['tgt', 'skb', 'len'],
 } as const satisfies Record<StepOp, readonly string[]>;
 export const STEP_OPS = Object.keys(STEP_ARGS) as StepOp[];
 
@@ -124,7 +130,7 @@ const stepArgs = {
   pipe_release: one('pipe'),
   tcp_zerocopy_receive: skbAs,
   munmap: one('vma'),
-  packet_rcv: skbAs,
+  packet_rcv: z.strictObject({ skb: objName, as: objName, snaplen: intIn(1, 262144).optional() }),
   kfree_skb: one('skb'),
   consume_skb: one('skb'),
   napi_poll: shorthand('budget', [intIn(1, 4096), ...nothing], z.strictObject({ budget: intIn(1, 4096).optional() })),
@@ -133,6 +139,12 @@ const stepArgs = {
   dev_unbind: z.union([...nothing, z.strictObject({})]).transform(() => ({})),
   holders: z.union([...nothing, z.strictObject({})]).transform(() => ({})),
   teardown: z.union([...nothing, z.strictObject({})]).transform(() => ({})),
+  __pskb_pull_tail: z.strictObject({ skb: objName, len: intIn(1, 65535) }),
+  skb_condense: one('skb'),
+  pskb_trim: z.strictObject({ skb: objName, len: intIn(0, 65535) }),
+  skb_cow: z.strictObject({ skb: objName, headroom: intIn(0, 4096) }),
+  skb_segment: z.strictObject({ skb: objName, as: objName, mss: intIn(1, 65535).optional() }),
+  skb_shift: z.strictObject({ tgt: objName, skb: objName, len: intIn(1, 65535) }),
 } satisfies Record<StepOp, z.ZodType>;
 
 type StepShape = { [K in StepOp]: z.ZodOptional<(typeof stepArgs)[K]> };

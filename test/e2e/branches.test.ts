@@ -41,14 +41,14 @@ test('a user branch with an unknown knob value names the file, line and key', ()
 
 test('every branch of branches.md resolves to the knobs the table gives it', () => {
   const want: Record<string, Record<string, string>> = {
-    'baseline-4.20': { driver: 'copybreak', skb_recycle: 'none', rx_copybreak: '256', rx_geometry: 'v4.19', jumbo_frags: 'n/a', mem_info_placement: 'n/a', dma_addr_storage: 'n/a' },
-    mvneta_03: { driver: 'page_pool', skb_recycle: 'mem_info', mem_info_placement: 'headers', hook_checks_head_frag: 'false', dma_addr_storage: 'page-private', xdp: 'none', rx_geometry: 'rfc-2018', rx_copybreak: 'n/a' },
+    'baseline-4.20': { driver: 'copybreak', skb_recycle: 'none', rx_copybreak: '256', rx_geometry: 'v4.19', jumbo_frags: 'n/a', mem_info_placement: 'n/a', dma_addr_storage: 'n/a', backlog_coalesce: 'false' },
+    mvneta_03: { driver: 'page_pool', skb_recycle: 'mem_info', mem_info_placement: 'headers', hook_checks_head_frag: 'false', dma_addr_storage: 'page-private', xdp: 'none', rx_geometry: 'rfc-2018', rx_copybreak: 'n/a', dsa_rcv: 'netif_receive_skb', backlog_coalesce: 'false' },
     mvneta_04: { xdp: 'drop_redirect', mem_info_placement: 'headers' },
-    mvneta_07: { mem_info_placement: 'flags', xdp: 'none' },
+    mvneta_07: { mem_info_placement: 'flags', xdp: 'none', backlog_coalesce: 'true' },
     'dma-addr-in-page': { mem_info_placement: 'flags', dma_addr_storage: 'page-dma_addr', dma_skip_cpu_sync: 'true', pool_sync_for_device: 'false' },
-    'v5.5': { skb_recycle: 'none', pool_sync_for_device: 'true', xdp: 'all', xdp_dma_dir: 'bidirectional', inflight_accounting: 'true', rx_geometry: 'v5.5', mem_info_placement: 'n/a', jumbo_frags: 'release' },
-    'upstream-5.14': { skb_recycle: 'pp_recycle', jumbo_frags: 'recycle', coalesce: 'pp_match', gro_pp_check: 'false' },
-    'upstream-6.1': { coalesce: 'pp_match_clone', gro_pp_check: 'true', jumbo_frags: 'recycle' },
+    'v5.5': { skb_recycle: 'none', pool_sync_for_device: 'true', xdp: 'all', xdp_dma_dir: 'bidirectional', inflight_accounting: 'true', rx_geometry: 'v5.5', mem_info_placement: 'n/a', jumbo_frags: 'release', dsa_rcv: 'netif_receive_skb', backlog_coalesce: 'true' },
+    'upstream-5.14': { skb_recycle: 'pp_recycle', jumbo_frags: 'recycle', coalesce: 'pp_match', gro_pp_check: 'false', dsa_rcv: 'gro_cells', backlog_coalesce: 'true' },
+    'upstream-6.1': { coalesce: 'pp_match_noclone', gro_pp_check: 'true', jumbo_frags: 'recycle', dsa_rcv: 'gro_cells' },
   };
   // Issue 11 era knobs: v4.20/2018 mvneta_rx_swbm and __page_pool_get_cached, v5.5-v5.8 and v5.14+ mvneta_rx_swbm / page_pool.
   const eras: Record<string, Record<string, string>> = {

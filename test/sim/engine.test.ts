@@ -79,12 +79,12 @@ test('multicast-tap: copy-mode tap + DSA skb_unshare → skb_copy; mvneta_03 han
   assert.equal(v.first.path[0], 'udp_recvmsg');
 });
 
-test('TCP: MSS 1448 at MTU 1500, every segment counted, tailroom copy then head steal', () => {
+test('TCP without GRO behind the switch: MSS 1448 at MTU 1500, every segment counted, tailroom copy then head steal', () => {
   const r = runYaml(`
 name: t
 traffic:
   - { kind: tcp, dst: 192.168.200.1 }
-`, { duration: 100e6 });
+`, { duration: 100e6, set: { dsa_rcv: 'netif_receive_skb' } });
   const c = r.counters;
   assert.equal(c['tcp.InSegs'], c['rx.frames']);
   assert.equal(c['app.bytes_read'], c['rx.frames'] * 1448);
@@ -127,7 +127,7 @@ name: t
 traffic:
   - { kind: tcp, dst: 192.168.200.1 }
 host: { reader: slow }
-`, { duration: 50e6 });
+`, { duration: 50e6, set: { dsa_rcv: 'netif_receive_skb' } });
   assert.ok(r.counters['tcp.TCPBacklogCoalesce'] > 0);
   assert.deepEqual(kinds(r), {});
 });

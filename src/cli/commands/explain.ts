@@ -6,7 +6,7 @@ import { PLATFORMS, resolveConfig, type BranchDef } from '../../sim/config.js';
 import { painter } from '../../report/human.js';
 import { didYouMean } from '../../workload/parse.js';
 import { useColor, type Io } from '../context.js';
-import { BRANCH_TEXT, KNOB_TEXT, LEAK_TEXT, PLATFORM_TEXT, VIOLATION_TEXT, type FindingText, type Seen } from '../explain-data.js';
+import { BRANCH_TEXT, KNOB_TEXT, LEAK_TEXT, PLATFORM_TEXT, STEP_TEXT, VIOLATION_TEXT, type FindingText, type Seen, type StepText } from '../explain-data.js';
 import { DEFAULT_PLATFORM, loadBranches } from '../load.js';
 
 const WIDTH = 100;
@@ -184,9 +184,17 @@ function explainPlatform(doc: Doc, name: string): void {
   doc.refs(t?.refs ?? ['branches.md Platforms']);
 }
 
+function explainStep(doc: Doc, name: string, t: StepText): void {
+  doc.title(name, 'step');
+  doc.section('What the step runs', t.models);
+  doc.section('The kernel function by era', t.kernel);
+  if (t.scenarios.length > 0) doc.section('Built-in step scenarios', t.scenarios.join(', '));
+  doc.refs(t.refs);
+}
+
 /** Every name explain knows, for suggestions. */
 export function explainNames(branches: readonly BranchDef[]): string[] {
-  return [...VIOLATION_KINDS, ...LEAK_KINDS, ...branches.flatMap((b) => [b.name, ...b.aliases]), ...KNOB_NAMES, ...PLATFORMS.map((p) => p.name)];
+  return [...VIOLATION_KINDS, ...LEAK_KINDS, ...branches.flatMap((b) => [b.name, ...b.aliases]), ...KNOB_NAMES, ...PLATFORMS.map((p) => p.name), ...Object.keys(STEP_TEXT)];
 }
 
 /** pp-sim explain <violation-kind|leak-kind|branch|knob|platform>. */
@@ -199,9 +207,10 @@ export function explainCommand(io: Io, name: string, o: { color?: boolean }): nu
   else if (branch) explainBranch(doc, branch, branches);
   else if (isKnobName(name)) explainKnob(doc, name, branches);
   else if (PLATFORMS.some((p) => p.name === name)) explainPlatform(doc, name);
+  else if (Object.hasOwn(STEP_TEXT, name)) explainStep(doc, name, STEP_TEXT[name as keyof typeof STEP_TEXT]!);
   else {
     throw new InputError(
-      `unknown name '${name}'${didYouMean(name, explainNames(branches))} (explain takes a violation or leak kind, a branch, a knob or a platform; see pp-sim list violations|branches|knobs|platforms)`,
+      `unknown name '${name}'${didYouMean(name, explainNames(branches))} (explain takes a violation or leak kind, a branch, a knob, a platform or an skb step; see pp-sim list violations|branches|knobs|platforms)`,
       { file: 'explain' },
     );
   }
