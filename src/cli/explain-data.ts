@@ -201,6 +201,24 @@ export const VIOLATION_TEXT: Record<ViolationKind, FindingText> = {
     functions: ['page_pool_inflight', 'page_pool_release_page', 'page_pool_release'],
     refs: ['pagepool-dma-semantics.md §2.8', 'pagepool-dma-semantics.md §2.9', 'pagepool-dma-semantics.md §7.3', 'pagepool-dma-semantics.md §8'],
   },
+  'skb-use-after-free': {
+    means: 'A step read or changed an sk_buff that was already gone: freed by kfree_skb/consume_skb, consumed by a successful skb_try_coalesce or skb_gro_receive, or replaced by skb_unshare. The struct went back to skbuff_head_cache and may already be another skb.',
+    kernel: 'On a KASAN kernel: "BUG: KASAN: slab-use-after-free in skb_clone" (or the step\'s function; older kernels print "use-after-free"), with the stacks that allocated and freed the object. Without KASAN nothing is printed: the step works on whatever the slab put there.',
+    model: 'pp-sim records the finding with the name, how the skb went (the step and line that freed or consumed it) and the step\'s kernel function as the call path, then skips the step: its `as` name becomes a name of a freed skb too, so the rest of the scenario runs and each later use is counted.',
+    seen: [],
+    howTo: 'A step scenario that uses a name after freeing it: steps `- rx: a`, `- kfree_skb: a`, `- skb_clone: { skb: a, as: b }`. Using a name that no step created is an input error (exit 2), not this finding.',
+    functions: ['kfree_skb', 'kfree_skbmem', 'kmem_cache_free'],
+    refs: ['skbuff-semantics.md §6'],
+  },
+  'skb-double-free': {
+    means: 'A step freed (kfree_skb or consume_skb) an sk_buff that was already gone: freed, or consumed by coalesce, GRO or skb_unshare.',
+    kernel: 'On a KASAN kernel the first bad access is the read of skb->users in skb_unref, so the report reads "BUG: KASAN: slab-use-after-free in kfree_skb"; a free that got past it would be "BUG: KASAN: double-free in kfree_skbmem" (kmem_cache_free of skbuff_head_cache). Without KASAN the skb\'s data is released twice: the page refcounts go negative or another skb\'s memory is freed.',
+    model: 'pp-sim records the finding (call path kfree_skb → kfree_skbmem) with how the skb went, and does not free anything a second time, so one root cause gives one finding and the counters stay meaningful.',
+    seen: [],
+    howTo: 'Steps `- rx: a`, `- kfree_skb: a`, `- kfree_skb: a`.',
+    functions: ['kfree_skb', 'skb_unref', 'kfree_skbmem', 'kmem_cache_free'],
+    refs: ['skbuff-semantics.md §6'],
+  },
 };
 
 const XDP_FRAME_NOT_RETURNED = 'A step scenario that never returns an XDP frame, e.g. `xdp: redirect` with steps `- rx: { as: f, len: 60 }` and no xdp_return_frame: f';

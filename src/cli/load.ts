@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../kernel/errors.js';
 import { PLATFORMS, resolveConfig, type BranchDef, type Override, type ResolvedConfig } from '../sim/config.js';
@@ -12,14 +12,36 @@ export const BRANCH_DIR = join(ROOT, 'branches');
 export const DEFAULT_BRANCH = 'upstream-6.1';
 export const DEFAULT_PLATFORM = 'espressobin';
 
-export function readText(file: string): string {
+/** The largest scenario or branch file pp-sim reads (README "Scenario files"); YAML costs about 250 bytes of memory per byte. */
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
+/** The largest `ci --json` shard file `merge` reads. */
+export const MAX_SHARD_BYTES = 16 * 1024 * 1024;
+
+function megabytes(n: number): string {
+  return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+}
+
+/** Reads a regular file of at most `limit` bytes; anything else is refused before a byte is parsed. */
+export function readText(file: string, limit = MAX_SCENARIO_BYTES): string {
+  let fd: number | undefined;
   try {
-    if (statSync(file).isDirectory()) throw new InputError('is a directory, not a scenario file', { file });
-    return readFileSync(file, 'utf8');
+    const st = statSync(file);
+    if (st.isDirectory()) throw new InputError('is a directory, not a scenario file', { file });
+    if (!st.isFile()) throw new InputError('not a regular file', { file });
+    if (st.size > limit) throw new InputError(`${megabytes(st.size)}, the limit is ${megabytes(limit)}`, { file });
+    fd = openSync(file, 'r');
+    // the file may have grown since stat: read at most one byte past the limit
+    const buf = Buffer.allocUnsafe(Math.min(st.size, limit) + 1);
+    let got = 0;
+    for (let n = 1; n > 0 && got < buf.length; got += n) n = readSync(fd, buf, got, buf.length - got, null);
+    if (got > limit) throw new InputError(`more than ${megabytes(limit)}, the limit is ${megabytes(limit)}`, { file });
+    return buf.toString('utf8', 0, got);
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(`cannot read: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`, { file });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -86,6 +86,14 @@ export const VIOLATIONS = {
     meaning: 'page_pool released more pages than it handed out',
     kernel: 'Negative(%d) inflight packet-pages',
   },
+  'skb-use-after-free': {
+    meaning: 'a step used an sk_buff after it was freed (or consumed by coalesce, GRO or skb_unshare)',
+    kernel: "BUG: KASAN: slab-use-after-free in the step's function (KASAN kernels only; otherwise silent corruption)",
+  },
+  'skb-double-free': {
+    meaning: 'a step freed an sk_buff that was already freed',
+    kernel: 'BUG: KASAN: double-free in kfree_skbmem (KASAN reports the read of skb->users first as slab-use-after-free in kfree_skb)',
+  },
 } as const satisfies Record<string, KindInfo>;
 export type ViolationKind = keyof typeof VIOLATIONS;
 export const VIOLATION_KINDS = Object.keys(VIOLATIONS).sort() as ViolationKind[];

@@ -1,9 +1,8 @@
 import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { InputError } from '../../kernel/errors.js';
+import { InputError, InputErrors, inputErrors } from '../../kernel/errors.js';
 import { findBranch, UnsupportedError, type ResolvedConfig } from '../../sim/config.js';
 import type { Report } from '../../sim/report.js';
-import { checkScenarioSupport } from '../../sim/run.js';
 import type { Scenario } from '../../sim/scenario.js';
 import { renderCiTable } from '../../report/ci.js';
 import { renderGithubAnnotations, renderStepSummary } from '../../report/github.js';
@@ -11,9 +10,10 @@ import { closingLine } from '../../report/human.js';
 import { byCodeUnit, ciCaseId, renderCiJson, type CiCase, type CiSummary } from '../../report/json.js';
 import { renderJunit, type JunitCase } from '../../report/junit.js';
 import { parseScenario } from '../../workload/parse.js';
-import { buildTraffic, runScenarioFull } from '../../workload/run.js';
+import { runScenarioFull } from '../../workload/run.js';
+import { scenarioProblems } from '../checks.js';
 import { envFlag, useColor, VERSION, writeOutput, type Io } from '../context.js';
-import { configFor, DEFAULT_BRANCH, loadBranches, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
+import { DEFAULT_BRANCH, loadBranches, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
 import { Progress } from '../progress.js';
 import { parseDuration, parseSeed } from './run.js';
 
@@ -92,28 +92,33 @@ export function collectScenarioFiles(args: readonly string[]): string[] {
   return files.map(displayPath).filter((f) => !seen.has(f) && seen.add(f));
 }
 
-/** Reads and checks every file before anything runs; a scenario the overriding branch cannot run is skipped. */
+/** Reads and checks every file before anything runs (every problem of every file); a scenario the overriding branch cannot run is skipped. */
 function plan(files: readonly string[], o: CiCliOptions): PlannedCase[] {
   const overridden = o.branch !== undefined || (o.set ?? []).length > 0 || o.platform !== undefined;
   const { branches, name } = loadBranches(o.branch);
   const cfg = { set: o.set ?? [], ...(o.branch !== undefined ? { branch: o.branch } : {}), ...(o.platform !== undefined ? { platform: o.platform } : {}) };
-  return files.map((file) => {
-    const scenario = parseScenario(readText(file), file);
-    const branchName = name ?? scenario.branch ?? DEFAULT_BRANCH;
-    const branch = findBranch(branches, branchName, name !== undefined ? { file: '--branch' } : scenario.keyLoc.branch).name;
-    let planned: PlannedCase;
+  const errors: InputError[] = [];
+  const planned = files.flatMap((file): PlannedCase[] => {
     try {
-      const config = configFor(scenario, cfg);
-      checkScenarioSupport(scenario, config);
-      planned = { file, branch, scenario, config };
+      const scenario = parseScenario(readText(file), file);
+      const branchName = name ?? scenario.branch ?? DEFAULT_BRANCH;
+      const branch = findBranch(branches, branchName, name !== undefined ? { file: '--branch' } : scenario.keyLoc.branch).name;
+      const { config, errors: problems } = scenarioProblems(scenario, cfg);
+      const unsupported = problems.find((e) => e instanceof UnsupportedError);
+      if (unsupported && overridden) {
+        errors.push(...problems.filter((e) => !(e instanceof UnsupportedError)));
+        return [{ file, branch, scenario, skipped: unsupported.message }];
+      }
+      errors.push(...problems);
+      return problems.length === 0 && config ? [{ file, branch, scenario, config }] : [];
     } catch (e) {
-      if (!(e instanceof UnsupportedError && overridden)) throw e;
-      planned = { file, branch, scenario, skipped: e.message };
+      if (!(e instanceof InputError)) throw e;
+      errors.push(...inputErrors(e));
+      return [];
     }
-    // flows that do not fit the NIC, unreadable captures: input errors before anything runs
-    if (scenario.traffic) buildTraffic(scenario, planned.config?.facts);
-    return planned;
   });
+  if (errors.length > 0) throw new InputErrors(errors);
+  return planned;
 }
 
 /** The command that reruns one case by itself. */
