@@ -1,10 +1,10 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../kernel/errors.js';
 import { PLATFORMS, resolveConfig, type BranchDef, type Override, type ResolvedConfig } from '../sim/config.js';
 import type { Scenario } from '../sim/scenario.js';
 import { loadBranchDir, parseBranch } from '../workload/branches.js';
-import { parseScenario } from '../workload/parse.js';
+import { didYouMean, parseScenario } from '../workload/parse.js';
 import { ROOT } from './context.js';
 
 export const SCENARIO_DIR = join(ROOT, 'scenarios');
@@ -17,8 +17,8 @@ export const MAX_SCENARIO_BYTES = 1024 * 1024;
 /** The largest `ci --json` shard file `merge` reads. */
 export const MAX_SHARD_BYTES = 16 * 1024 * 1024;
 
-function megabytes(n: number): string {
-  return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB`;
+function megabytes(n: number, digits = 1): string {
+  return `${(n / (1024 * 1024)).toFixed(digits).replace(/\.0+$/, '')} MB`;
 }
 
 /** Reads a regular file of at most `limit` bytes; anything else is refused before a byte is parsed. */
@@ -28,7 +28,7 @@ export function readText(file: string, limit = MAX_SCENARIO_BYTES): string {
     const st = statSync(file);
     if (st.isDirectory()) throw new InputError('is a directory, not a scenario file', { file });
     if (!st.isFile()) throw new InputError('not a regular file', { file });
-    if (st.size > limit) throw new InputError(`${megabytes(st.size)}, the limit is ${megabytes(limit)}`, { file });
+    if (st.size > limit) throw new InputError(`${megabytes(st.size, megabytes(st.size) === megabytes(limit) ? 3 : 1)}, the limit is ${megabytes(limit)}`, { file });
     fd = openSync(file, 'r');
     // the file may have grown since stat: read at most one byte past the limit
     const buf = Buffer.allocUnsafe(Math.min(st.size, limit) + 1);
@@ -45,11 +45,16 @@ export function readText(file: string, limit = MAX_SCENARIO_BYTES): string {
   }
 }
 
+/** Names of the built-in scenarios (traffic and steps). */
+export function builtinScenarioNames(): string[] {
+  return [SCENARIO_DIR, join(SCENARIO_DIR, 'steps')].flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)));
+}
+
 /** A built-in scenario name (scenarios/<name>.yaml or scenarios/steps/<name>.yaml) or a path. */
 export function scenarioPath(arg: string): string {
   if (/^[a-z0-9-]+$/.test(arg)) {
     for (const p of [join(SCENARIO_DIR, `${arg}.yaml`), join(SCENARIO_DIR, 'steps', `${arg}.yaml`)]) if (existsSync(p)) return p;
-    if (!existsSync(arg)) throw new InputError(`no built-in scenario '${arg}' and no such file (see pp-sim list scenarios)`, { file: arg });
+    if (!existsSync(arg)) throw new InputError(`no built-in scenario '${arg}'${didYouMean(arg, builtinScenarioNames())} and no such file (see pp-sim list scenarios)`, { file: arg });
   }
   return arg;
 }

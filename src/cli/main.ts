@@ -97,7 +97,7 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .action((files: string[], o: MergeOptions) => { setCode(mergeCommand(io, files, o)); });
   program
     .command('explain <name>')
-    .description('what a violation kind, leak kind, branch, knob or platform means, and where it comes from')
+    .description('what a violation kind, leak kind, branch, knob, platform, step (skb_try_coalesce) or seed means, and where it comes from')
     .option('--no-color', 'no colour')
     .action((name: string, o: { color?: boolean }) => { setCode(explainCommand(io, name, o)); });
   program

@@ -26,6 +26,8 @@ export interface ReportInput {
   counters: Counters;
   sim: { duration_ns: number; frames: number; bytes: number };
   intervals?: IntervalLine[];
+  /** Draws from the seeded generator (0: the seed changed nothing). */
+  randomChoices: number;
 }
 
 export function buildReport(r: ReportInput): Report {
@@ -56,5 +58,6 @@ export function buildReport(r: ReportInput): Report {
     result: pass ? 'pass' : 'fail',
   };
   if (r.intervals) report.intervals = r.intervals;
+  report.randomChoices = r.randomChoices;
   return report;
 }

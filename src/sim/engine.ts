@@ -117,6 +117,8 @@ export interface EngineResult {
   frames: number;
   bytes: number;
   intervals: IntervalLine[];
+  /** Draws from the seeded generator. */
+  randomChoices: number;
 }
 
 /**
@@ -376,7 +378,7 @@ export class Engine implements TcpEnv {
       }
     }
     this.drain();
-    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals };
+    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals, randomChoices: this.rng.draws };
   }
 
   /** One event from the heap. */

@@ -18,6 +18,8 @@ export interface Report {
   result: 'pass' | 'fail';
   /** Per-interval lines for traffic scenarios (human output only; not part of the JSON). */
   intervals?: IntervalLine[];
+  /** Draws from the seeded generator; 0 when the seed changed nothing (human output only, not in the JSON). */
+  randomChoices?: number;
 }
 
 export interface Finding<K extends string> {

@@ -90,13 +90,13 @@ export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[], 
   k.resetPath();
   k.inNapi = false;
   engine.nic.ifdown();
-  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.intervals);
+  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.randomChoices, r.intervals);
 }
 
 /** After teardown: leaks are judged and the report is built from the counters taken before it. */
-function finish(o: RunOptions, k: Kernel, counters: Counters, sim: Report['sim'], nameOf: (x: object) => string | undefined, intervals?: IntervalLine[]): Report {
+function finish(o: RunOptions, k: Kernel, counters: Counters, sim: Report['sim'], nameOf: (x: object) => string | undefined, randomChoices: number, intervals?: IntervalLine[]): Report {
   judgeLeaks(k, { nameOf, tNs: k.now });
-  return buildReport({ scenario: o.scenario, config: o.config, seed: o.seed, toolVersion: o.toolVersion, kernel: k, counters, sim, ...(intervals ? { intervals } : {}) });
+  return buildReport({ scenario: o.scenario, config: o.config, seed: o.seed, toolVersion: o.toolVersion, kernel: k, counters, sim, randomChoices, ...(intervals ? { intervals } : {}) });
 }
 
 /** Runs a step scenario under a resolved branch and returns its report. */
@@ -115,6 +115,6 @@ export function runSteps(o: RunOptions): Report {
   checkInvariants(k);
   const counters = snapshotCounters(k);
   runner.teardown();
-  return finish(o, k, counters, { duration_ns: 0, frames: runner.frames, bytes: runner.bytes }, (x) => runner.nameOf(x));
+  return finish(o, k, counters, { duration_ns: 0, frames: runner.frames, bytes: runner.bytes }, (x) => runner.nameOf(x), 0);
 }
 

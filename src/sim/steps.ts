@@ -151,7 +151,8 @@ export function checkStepNames(steps: readonly Step[], xdp: XdpMode): InputError
     const consumed = CONSUMES[step.op];
     const cname = consumed && arg(step, consumed[0]);
     const co = cname !== undefined ? names.get(cname) : undefined;
-    if (co && co.state !== 'gone') names.set(cname!, { kind: co.kind, state: consumed![1] ? 'gone' : 'maybe', at: step });
+    const wants = USES[step.op].find(([a]) => a === consumed?.[0])?.[1];
+    if (co && co.state !== 'gone' && co.kind === wants) names.set(cname!, { kind: co.kind, state: consumed![1] ? 'gone' : 'maybe', at: step });
     const as = arg(step, 'as');
     if (as === undefined) continue;
     let kind = CREATES[step.op];

@@ -1,4 +1,7 @@
-/** "; did you mean 'x'?" when a candidate is within edit distance 2 (1 for words under 6 letters). */
+/**
+ * "; did you mean 'x'?" when a candidate is within edit distance 2 (1 for words under 6 letters, 0 under 3),
+ * or is the only one that contains the word or starts it.
+ */
 export function didYouMean(word: unknown, candidates: readonly string[]): string {
   if (typeof word !== 'string' || word === '') return '';
   let best: string | undefined;
@@ -7,9 +10,13 @@ export function didYouMean(word: unknown, candidates: readonly string[]): string
     const d = distance(word.toLowerCase(), c.toLowerCase());
     if (d < bestD) [best, bestD] = [c, d];
   }
-  // short words get less slack: 'cout' is not 'host'
-  const slack = Math.min(2, Math.max(1, Math.floor(word.length / 3)));
-  return best !== undefined && bestD > 0 && bestD <= slack ? `; did you mean '${best}'?` : '';
+  // short words get less slack: 'cout' is not 'host', 'b' is not 'a'
+  const slack = Math.min(2, Math.floor(word.length / 3));
+  if (best !== undefined && bestD > 0 && bestD <= slack) return `; did you mean '${best}'?`;
+  // a part of the name ('sockets' for 'udp_sockets') or the name with more ('length' for 'len')
+  const w = word.toLowerCase();
+  const part = candidates.filter((c) => c.length >= 3 && w.length >= 3 && c.toLowerCase() !== w && (c.toLowerCase().includes(w) || w.startsWith(c.toLowerCase())));
+  return part.length === 1 ? `; did you mean '${part[0]!}'?` : '';
 }
 
 /** Optimal-string-alignment edit distance (a transposition counts 1). */

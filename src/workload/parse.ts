@@ -117,6 +117,9 @@ function build(raw: ScenarioInput, src: Source, top: string[], errors: InputErro
   }
   const keyLoc: Record<string, SourceLoc> = {};
   for (const k of top) keyLoc[k] = src.loc([k]);
+  if (raw.steps !== undefined && top.includes('duration')) {
+    errors.push(src.error(['duration'], 'a step scenario has no simulated time: it ends where its steps end; remove duration', 'key'));
+  }
   const set: Record<string, string> = {};
   const setLoc: Record<string, SourceLoc> = {};
   for (const k of src.keys(['set'])) {
