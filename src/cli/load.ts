@@ -12,13 +12,15 @@ export const BRANCH_DIR = join(ROOT, 'branches');
 export const DEFAULT_BRANCH = 'upstream-6.1';
 export const DEFAULT_PLATFORM = 'espressobin';
 
-/** The largest scenario or branch file pp-sim reads (README "Scenario files"); YAML costs about 250 bytes of memory per byte. */
-export const MAX_SCENARIO_BYTES = 1024 * 1024;
+/** The largest scenario or branch file pp-sim reads (README "Writing scenarios"); parsing YAML takes up to about 350 bytes of memory per byte, so this keeps a run under 200 MB. */
+export const MAX_SCENARIO_BYTES = 256 * 1024;
 /** The largest `ci --json` shard file `merge` reads. */
 export const MAX_SHARD_BYTES = 16 * 1024 * 1024;
 
-function megabytes(n: number, digits = 1): string {
-  return `${(n / (1024 * 1024)).toFixed(digits).replace(/\.0+$/, '')} MB`;
+/** "12.3 MB", "300 KB"; `exact` gives bytes when the rounded figure would hide the difference from the limit. */
+function megabytes(n: number, exact = false): string {
+  if (exact) return `${String(n)} bytes`;
+  return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB` : `${String(Math.round(n / 1024))} KB`;
 }
 
 /** Reads a regular file of at most `limit` bytes; anything else is refused before a byte is parsed. */
@@ -28,7 +30,7 @@ export function readText(file: string, limit = MAX_SCENARIO_BYTES): string {
     const st = statSync(file);
     if (st.isDirectory()) throw new InputError('is a directory, not a scenario file', { file });
     if (!st.isFile()) throw new InputError('not a regular file', { file });
-    if (st.size > limit) throw new InputError(`${megabytes(st.size, megabytes(st.size) === megabytes(limit) ? 3 : 1)}, the limit is ${megabytes(limit)}`, { file });
+    if (st.size > limit) throw new InputError(`${megabytes(st.size, megabytes(st.size) === megabytes(limit))}, the limit is ${megabytes(limit)}`, { file });
     fd = openSync(file, 'r');
     // the file may have grown since stat: read at most one byte past the limit
     const buf = Buffer.allocUnsafe(Math.min(st.size, limit) + 1);

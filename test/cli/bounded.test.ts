@@ -40,7 +40,8 @@ test('row 2: validate /dev/urandom is refused before a byte is read', () => {
 
 test('row 3: a scenario file over the documented limit is refused by its size, before parsing', () => {
   const big = file('big.yaml', `name: big\ndescription: a long list\nsteps:\n${'  - napi_poll: {}\n'.repeat(Math.ceil(MAX_SCENARIO_BYTES / 18) + 1000)}`);
-  for (const cmd of ['validate', 'run', 'ci']) refused([cmd, big], /big\.yaml: 1\.\d+ MB, the limit is 1 MB\n$/);
+  for (const cmd of ['validate', 'run', 'ci']) refused([cmd, big], /big\.yaml: 2\d\d KB, the limit is 256 KB\n$/);
+  refused(['validate', file('limit.yaml', `name: x\n#${'x'.repeat(MAX_SCENARIO_BYTES)}\n`)], /limit\.yaml: 262154 bytes, the limit is 256 KB\n$/);
 });
 
 test('row 4: 100 000 steps run without a board-wide sweep per step (rx/kfree_skb pairs, every skb freed)', () => {
