@@ -68,9 +68,19 @@ const workloads = [...WORKLOADS];
 if (args.includes('--long')) workloads.push({ name: 'multicast-300s', scenario: 'multicast', duration: '300s', simSeconds: 300 });
 const results = workloads.map(measure);
 
+/** The step runner alone: 100 000 steps (rx/kfree_skb pairs) built in memory, median of three. */
+interface StepsResult { name: string; steps: number; wallS: number; cpuS: number; stepsPerS: number; runnerHeapMiB: number }
+function stepsOnce(): StepsResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/steps.ts', '50000'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`steps: exited ${String(r.status)}: ${r.stderr}`);
+  const o = JSON.parse(r.stdout) as { steps: number; wallS: number; cpuS: number; runnerHeapMiB: number };
+  return { name: 'steps-100k', ...o, stepsPerS: o.steps / o.wallS };
+}
+const steps = [stepsOnce(), stepsOnce(), stepsOnce()].sort((a, b) => a.wallS - b.wallS)[1]!;
+
 if (saveAt >= 0) writeFileSync(args[saveAt + 1]!, `${JSON.stringify(results, null, 2)}\n`);
 if (json) {
-  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify([...results, steps], null, 2)}\n`);
 } else {
   const base = baselineAt >= 0 ? (JSON.parse(readFileSync(args[baselineAt + 1]!, 'utf8')) as Result[]) : [];
   const head = ['workload', 'frames', 'wall s', 'frames/s', 'ns/frame', 'peak MiB', 'x real time', 'vs baseline'];
@@ -82,4 +92,5 @@ if (json) {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(`\nstep runner  ${String(steps.steps)} steps  ${steps.wallS.toFixed(3)} s wall  ${steps.cpuS.toFixed(3)} s cpu  ${Math.round(steps.stepsPerS).toLocaleString('en-US')} steps/s  runner heap ${steps.runnerHeapMiB.toFixed(1)} MiB\n`);
 }

@@ -228,6 +228,24 @@ export const VIOLATION_TEXT: Record<ViolationKind, FindingText> = {
     functions: ['page_pool_return_page', 'page_pool_release_page', 'dma_unmap_page_attrs', 'iommu_dma_unmap_page', 'mvneta_remove'],
     refs: ['pagepool-dma-semantics.md §2.9', 'pagepool-dma-semantics.md §5.2'],
   },
+  'skb-use-after-free': {
+    means: 'A step read or changed an sk_buff that was already gone: freed by kfree_skb/consume_skb, consumed by a successful skb_try_coalesce or skb_gro_receive, or replaced by skb_unshare. The struct went back to skbuff_head_cache and may already be another skb.',
+    kernel: 'On a KASAN kernel: "BUG: KASAN: slab-use-after-free in skb_clone" (or the step\'s function; older kernels print "use-after-free"), with the stacks that allocated and freed the object. Without KASAN nothing is printed: the step works on whatever the slab put there.',
+    model: 'pp-sim records the finding with the name, how the skb went (the step and line that freed or consumed it) and the step\'s kernel function as the call path, then skips the step: its `as` name becomes a name of a freed skb too, so the rest of the scenario runs and each later use is counted.',
+    seen: [],
+    howTo: 'A step scenario that uses a name after freeing it: steps `- rx: a`, `- kfree_skb: a`, `- skb_clone: { skb: a, as: b }`. Using a name that no step created is an input error (exit 2), not this finding.',
+    functions: ['kfree_skb', 'kfree_skbmem', 'kmem_cache_free'],
+    refs: ['skbuff-semantics.md §6'],
+  },
+  'skb-double-free': {
+    means: 'A step freed (kfree_skb or consume_skb) an sk_buff that was already gone: freed, or consumed by coalesce, GRO or skb_unshare.',
+    kernel: 'On a KASAN kernel the first bad access is the read of skb->users in skb_unref, so the report reads "BUG: KASAN: slab-use-after-free in kfree_skb"; a free that got past it would be "BUG: KASAN: double-free in kfree_skbmem" (kmem_cache_free of skbuff_head_cache). Without KASAN the skb\'s data is released twice: the page refcounts go negative or another skb\'s memory is freed.',
+    model: 'pp-sim records the finding (call path kfree_skb → kfree_skbmem) with how the skb went, and does not free anything a second time, so one root cause gives one finding and the counters stay meaningful.',
+    seen: [],
+    howTo: 'Steps `- rx: a`, `- kfree_skb: a`, `- kfree_skb: a`.',
+    functions: ['kfree_skb', 'skb_unref', 'kfree_skbmem', 'kmem_cache_free'],
+    refs: ['skbuff-semantics.md §6'],
+  },
 };
 
 const XDP_FRAME_NOT_RETURNED = 'A step scenario that never returns an XDP frame, e.g. `xdp: redirect` with steps `- rx: { as: f, len: 60 }` and no xdp_return_frame: f';
@@ -512,7 +530,7 @@ export const PLATFORM_TEXT: Record<string, PlatformText> = {
   },
 };
 
-export interface StepText {
+export interface EraStepText {
   /** What the step runs, in kernel terms. */
   models: string;
   /** The kernel function per era, with its pp_recycle decisions. */
@@ -523,7 +541,7 @@ export interface StepText {
 }
 
 /** `pp-sim explain <step>` for the skb operations of issue 11 item 12 and the steps they changed. */
-export const STEP_TEXT: Partial<Record<StepOp, StepText>> = {
+export const ERA_STEP_TEXT: Partial<Record<StepOp, EraStepText>> = {
   __pskb_pull_tail: {
     models: '__pskb_pull_tail(skb, len), as pskb_may_pull calls it when headers sit in the paged part: len paged bytes are copied into the head. len may not exceed the skb\'s paged bytes; a shared skb is an input error (the kernel requires users == 1).',
     kernel: 'net/core/skbuff.c, the same from v4.20 to v6.1: a head without len bytes of tailroom, or a cloned head, is replaced by pskb_expand_head(skb, 0, eat + 128) (a kmalloc head of ksize; the old head freed, or left to the clone); frags fully eaten are dropped with skb_frag_unref, frag_list members eaten whole are consumed and a shared one eaten in part is cloned. v5.14+ drops frags with __skb_frag_unref(frag, skb->pp_recycle): pool frags of a pp_recycle skb go back to the pool; before, put_page.',

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../kernel/errors.js';
 import { PLATFORMS, resolveConfig, type BranchDef, type Override, type ResolvedConfig } from '../sim/config.js';
 import type { Scenario } from '../sim/scenario.js';
 import { loadBranchDir, parseBranch } from '../workload/branches.js';
-import { parseScenario } from '../workload/parse.js';
+import { didYouMean, parseScenario } from '../workload/parse.js';
 import { ROOT } from './context.js';
 
 export const SCENARIO_DIR = join(ROOT, 'scenarios');
@@ -12,22 +12,51 @@ export const BRANCH_DIR = join(ROOT, 'branches');
 export const DEFAULT_BRANCH = 'upstream-6.1';
 export const DEFAULT_PLATFORM = 'espressobin';
 
-export function readText(file: string): string {
+/** The largest scenario or branch file pp-sim reads (README "Writing scenarios"); parsing YAML takes up to about 350 bytes of memory per byte, so this keeps a run under 200 MB. */
+export const MAX_SCENARIO_BYTES = 256 * 1024;
+/** The largest `ci --json` shard file `merge` reads. */
+export const MAX_SHARD_BYTES = 16 * 1024 * 1024;
+
+/** "12.3 MB", "300 KB"; `exact` gives bytes when the rounded figure would hide the difference from the limit. */
+function megabytes(n: number, exact = false): string {
+  if (exact) return `${String(n)} bytes`;
+  return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MB` : `${String(Math.round(n / 1024))} KB`;
+}
+
+/** Reads a regular file of at most `limit` bytes; anything else is refused before a byte is parsed. */
+export function readText(file: string, limit = MAX_SCENARIO_BYTES): string {
+  let fd: number | undefined;
   try {
-    if (statSync(file).isDirectory()) throw new InputError('is a directory, not a scenario file', { file });
-    return readFileSync(file, 'utf8');
+    const st = statSync(file);
+    if (st.isDirectory()) throw new InputError('is a directory, not a scenario file', { file });
+    if (!st.isFile()) throw new InputError('not a regular file', { file });
+    if (st.size > limit) throw new InputError(`${megabytes(st.size, megabytes(st.size) === megabytes(limit))}, the limit is ${megabytes(limit)}`, { file });
+    fd = openSync(file, 'r');
+    // the file may have grown since stat: read at most one byte past the limit
+    const buf = Buffer.allocUnsafe(Math.min(st.size, limit) + 1);
+    let got = 0;
+    for (let n = 1; n > 0 && got < buf.length; got += n) n = readSync(fd, buf, got, buf.length - got, null);
+    if (got > limit) throw new InputError(`more than ${megabytes(limit)}, the limit is ${megabytes(limit)}`, { file });
+    return buf.toString('utf8', 0, got);
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new InputError(`cannot read: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (e as Error).message}`, { file });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Names of the built-in scenarios (traffic and steps). */
+export function builtinScenarioNames(): string[] {
+  return [SCENARIO_DIR, join(SCENARIO_DIR, 'steps')].flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)));
 }
 
 /** A built-in scenario name (scenarios/<name>.yaml or scenarios/steps/<name>.yaml) or a path. */
 export function scenarioPath(arg: string): string {
   if (/^[a-z0-9-]+$/.test(arg)) {
     for (const p of [join(SCENARIO_DIR, `${arg}.yaml`), join(SCENARIO_DIR, 'steps', `${arg}.yaml`)]) if (existsSync(p)) return p;
-    if (!existsSync(arg)) throw new InputError(`no built-in scenario '${arg}' and no such file (see pp-sim list scenarios)`, { file: arg });
+    if (!existsSync(arg)) throw new InputError(`no built-in scenario '${arg}'${didYouMean(arg, builtinScenarioNames())} and no such file (see pp-sim list scenarios)`, { file: arg });
   }
   return arg;
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { formatInputError, InputError } from '../kernel/errors.js';
+import { formatInputError, InputError, inputErrors } from '../kernel/errors.js';
 import { scenarioJsonSchema } from '../workload/schema.js';
 import { ciCommand, type CiCliOptions } from './commands/ci.js';
 import { compareCommand, type CompareOptions } from './commands/compare.js';
@@ -39,7 +39,12 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .description('page_pool recycling test harness on a simulated Espressobin/mvneta network stack')
     .version(VERSION, '-V, --version')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => { io.stdout(s); }, writeErr: (s) => { io.stderr(s); } })
+    .configureOutput({
+      writeOut: (s) => { io.stdout(s); },
+      writeErr: (s) => { io.stderr(s); },
+      // argument-parser errors read like every other pp-sim error: "pp-sim: unknown option '--x'"
+      outputError: (s, write) => { write(`pp-sim: ${s.replace(/^error: /, '')}`); },
+    })
     .addOption(new Option('--debug', 'stack traces for internal errors').hideHelp());
   common(program.command('run <scenario>').description('run one scenario: a built-in name (multicast) or a YAML file')).action(
     (scenario: string, o: RunCliOptions) => { setCode(runCommand(io, scenario, o)); },
@@ -114,7 +119,7 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .action((o: ExploreCliOptions) => { setCode(exploreCommand(io, o)); });
   program
     .command('explain <name>')
-    .description('what a violation kind, leak kind, branch, knob or platform means, and where it comes from')
+    .description('what a violation kind, leak kind, branch, knob, platform, step (skb_try_coalesce) or seed means, and where it comes from')
     .option('--no-color', 'no colour')
     .action((name: string, o: { color?: boolean }) => { setCode(explainCommand(io, name, o)); });
   program
@@ -146,6 +151,12 @@ export function main(argv: readonly string[], io: Io = processIo): number {
   let code = 0;
   const debug = argv.includes('--debug');
   const program = buildProgram(io, (c) => (code = c));
+  if (argv.length === 0) {
+    // a usage error: usage on stderr, exit 2 (README "Exit codes")
+    io.stderr(program.helpInformation());
+    io.stderr('pp-sim: a command is needed (pp-sim help <command> for its options)\n');
+    return 2;
+  }
   try {
     program.parse(argv, { from: 'user' });
     return code;
@@ -155,7 +166,10 @@ export function main(argv: readonly string[], io: Io = processIo): number {
       return 2;
     }
     if (e instanceof InputError) {
-      io.stderr(`pp-sim: ${formatInputError(e)}\n`);
+      // a command-line error (--set, --branch) found once per file is one error
+      const all = [...new Set(inputErrors(e).map(formatInputError))];
+      for (const one of all) io.stderr(`pp-sim: ${one}\n`);
+      if (all.length > 1) io.stderr(`pp-sim: ${String(all.length)} errors\n`);
       return 2;
     }
     const err = e instanceof Error ? e : new Error(String(e));

@@ -16,6 +16,32 @@ export class InputError extends Error {
   }
 }
 
+/** Several input errors at once (validate and ci report every one); the first is the message. */
+export class InputErrors extends InputError {
+  readonly errors: readonly InputError[];
+  constructor(errors: readonly InputError[]) {
+    const first = errors[0] ?? new InputError('invalid input');
+    super(first.message, first.loc);
+    this.errors = errors.flatMap((e) => (e instanceof InputErrors ? e.errors : [e]));
+  }
+}
+
+/** The errors an InputError stands for. */
+export function inputErrors(e: InputError): readonly InputError[] {
+  return e instanceof InputErrors ? e.errors : [e];
+}
+
+/** Runs one check; its InputErrors join the list. */
+export function attempt<T>(errors: InputError[], fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    errors.push(...inputErrors(e));
+    return undefined;
+  }
+}
+
 /** A bug in pp-sim itself: exit 3. */
 export class InternalError extends Error {
   constructor(message: string) {

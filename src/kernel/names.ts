@@ -102,6 +102,14 @@ export const VIOLATIONS = {
     meaning: 'a page came back to its pool after the driver was unbound and was unmapped (or synced) through the device that is gone',
     kernel: 'Unable to handle kernel paging request at virtual address ...; pc : iommu_get_dma_domain ... iommu_dma_unmap_page ... page_pool_return_page (with an IOMMU; without one the cache maintenance hits memory the device no longer owns, silently)',
   },
+  'skb-use-after-free': {
+    meaning: 'a step used an sk_buff after it was freed (or consumed by coalesce, GRO or skb_unshare)',
+    kernel: "BUG: KASAN: slab-use-after-free in the step's function (KASAN kernels only; otherwise silent corruption)",
+  },
+  'skb-double-free': {
+    meaning: 'a step freed an sk_buff that was already freed',
+    kernel: 'BUG: KASAN: double-free in kfree_skbmem (KASAN reports the read of skb->users first as slab-use-after-free in kfree_skb)',
+  },
 } as const satisfies Record<string, KindInfo>;
 export type ViolationKind = keyof typeof VIOLATIONS;
 export const VIOLATION_KINDS = Object.keys(VIOLATIONS).sort() as ViolationKind[];

@@ -246,7 +246,8 @@ export function renderRun(r: Report, o: ColorOpt): string {
   parts.push(
     `${c.bold(r.scenario)}  branch ${r.branch}  platform ${r.platform}  seed ${String(r.seed)}  ` +
       // A step scenario has no clock: its frames are the rx steps.
-      `${r.intervals ? `${formatNs(r.sim.duration_ns)} simulated` : 'steps'}  ${String(r.sim.frames)} frames, ${formatTransfer(r.sim.bytes).trim()} sent`,
+      `${r.intervals ? `${formatNs(r.sim.duration_ns)} simulated` : 'steps'}  ${String(r.sim.frames)} frames, ${formatTransfer(r.sim.bytes).trim()} sent` +
+      (r.randomChoices === 0 ? '\nseed: no random choice in this scenario (pp-sim explain seed)' : ''),
   );
   if (r.intervals && r.intervals.length > 0) parts.push(renderIntervals(r.intervals, c));
   if (r.holders) parts.push(section('holders', renderHolders(r.holders), c));

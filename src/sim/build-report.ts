@@ -28,6 +28,8 @@ export interface ReportInput {
   sim: { duration_ns: number; frames: number; bytes: number };
   intervals?: IntervalLine[];
   holders?: HoldersView[];
+  /** Draws from the seeded generator (0: the seed changed nothing). */
+  randomChoices: number;
 }
 
 export function buildReport(r: ReportInput): Report {
@@ -60,5 +62,6 @@ export function buildReport(r: ReportInput): Report {
   if (r.intervals) report.intervals = r.intervals;
   if (r.holders) report.holders = r.holders;
   if (k.log.length > 0) report.kernel_log = k.logSuppressed > 0 ? [...k.log, { t_ns: k.now, text: `(${k.logSuppressed} more lines not kept)` }] : [...k.log];
+  report.randomChoices = r.randomChoices;
   return report;
 }

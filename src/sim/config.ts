@@ -1,5 +1,6 @@
 import { InputError, type SourceLoc } from '../kernel/errors.js';
 import { isKnobName, KNOB_NAMES, KNOBS, PLATFORM_FACT_NAMES, type KnobName, type Knobs, type PlatformFacts } from '../kernel/knobs.js';
+import { didYouMean } from './suggest.js';
 
 /** A branch file: a named set of knob values, optionally on top of another branch. */
 export interface BranchDef {
@@ -59,7 +60,7 @@ export interface Override {
 
 export function findBranch(branches: readonly BranchDef[], name: string, loc?: SourceLoc): BranchDef {
   const b = branches.find((x) => x.name === name || x.aliases.includes(name));
-  if (!b) throw new InputError(`unknown branch '${name}' (known: ${branches.map((x) => x.name).join(', ')})`, loc);
+  if (!b) throw new InputError(`unknown branch '${name}'${didYouMean(name, branches.flatMap((x) => [x.name, ...x.aliases]))} (known: ${branches.map((x) => x.name).join(', ')})`, loc);
   return b;
 }
 
@@ -77,9 +78,9 @@ function branchValues(branches: readonly BranchDef[], b: BranchDef, seen: string
 }
 
 function checkKnobValue(key: string, value: string, loc: SourceLoc | undefined): asserts key is KnobName {
-  if (!isKnobName(key)) throw new InputError(`unknown knob '${key}' (knobs: ${KNOB_NAMES.join(', ')})`, loc);
+  if (!isKnobName(key)) throw new InputError(`unknown knob '${key}'${didYouMean(key, [...KNOB_NAMES, ...PLATFORM_FACT_NAMES])} (knobs: ${KNOB_NAMES.join(', ')})`, loc);
   if (!KNOBS[key].values.includes(value)) {
-    throw new InputError(`knob ${key} has no value '${value}' (values: ${KNOBS[key].values.join(', ')})`, loc);
+    throw new InputError(`knob ${key} has no value '${value}'${didYouMean(value, KNOBS[key].values)} (values: ${KNOBS[key].values.join(', ')})`, loc);
   }
 }
 

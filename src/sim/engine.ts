@@ -125,6 +125,8 @@ export interface EngineResult {
   bytes: number;
   intervals: IntervalLine[];
   holders: HoldersView[];
+  /** Draws from the seeded generator. */
+  randomChoices: number;
 }
 
 /**
@@ -393,7 +395,7 @@ export class Engine implements TcpEnv {
       }
     }
     this.drain();
-    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals, holders: this.views };
+    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals, holders: this.views, randomChoices: this.rng.draws };
   }
 
   /** One event from the heap. */

@@ -26,7 +26,15 @@ export function checkInvariants(k: Kernel): void {
     if (inflight >= 0 && inflight !== (owned.get(pool.id) ?? 0) + pool.lost) {
       throw new InternalError(`page_pool #${pool.id}: inflight ${inflight} but ${owned.get(pool.id) ?? 0} pool pages (+${pool.lost} lost)`);
     }
-    // §8.2: the alloc cache is bounded; cached pages are the pool's alone.
+  }
+  checkPoolCaches(k);
+}
+
+/** §8.2: the alloc cache is bounded; cached pages are the pool's alone. The per-step part of the checks (a step scenario sweeps the whole board once, at its end): the pools' alloc caches. */
+export function checkPoolCaches(k: Kernel): void {
+  const pg = k.pages;
+  for (const pool of k.pools) {
+    if (!pool) continue;
     if (pool.cacheCount > PP_ALLOC_CACHE_SIZE) throw new InternalError(`page_pool #${pool.id}: alloc cache holds ${pool.cacheCount}`);
     for (let c = 0; c < pool.cacheCount; c++) {
       const i = pg.idx(pool.cache[c]!);

@@ -23,6 +23,8 @@ export interface Report {
   holders?: HoldersView[];
   /** What the modelled kernel printed (pr_warn of page_pool's release work), when it printed anything. */
   kernel_log?: { t_ns: number; text: string }[];
+  /** Draws from the seeded generator; 0 when the seed changed nothing (human output only, not in the JSON). */
+  randomChoices?: number;
 }
 
 export interface Finding<K extends string> {

@@ -20,8 +20,12 @@ export class Rng {
     this.d = next();
   }
 
+  /** Random choices made so far (a report says when the seed changed nothing). */
+  draws = 0;
+
   /** A uniform 32-bit unsigned integer. */
   u32(): number {
+    this.draws++;
     const r = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
     const t = (this.b << 9) >>> 0;
     this.c ^= this.a;

@@ -5,8 +5,9 @@ import { buildReport, snapshotCounters } from './build-report.js';
 import { judgeLeaks } from './leaks.js';
 import type { IntervalLine, Report } from './report.js';
 import type { Scenario } from './scenario.js';
-import { StepRunner } from './steps.js';
-import { InputError } from '../kernel/errors.js';
+import { checkInvariants } from './invariants.js';
+import { checkStepNames, StepRunner } from './steps.js';
+import { InputError, InputErrors } from '../kernel/errors.js';
 import { TraceComplete } from '../kernel/findings.js';
 import type { ViolationKind } from '../kernel/names.js';
 import { Engine, type FlowSpec, type FrameHook, type Source } from './engine.js';
@@ -94,7 +95,7 @@ export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[], 
   engine.nic.ifdown();
   settlePools(k);
   if (o.holders) r.holders.push(holdersView(k, `after close and teardown (${String(Number((k.now / 1e9).toFixed(3)))} s)`, ETH0_IFINDEX));
-  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.intervals, r.holders);
+  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.randomChoices, r.intervals, r.holders);
 }
 
 /**
@@ -110,9 +111,9 @@ function settlePools(k: Kernel): void {
 }
 
 /** After teardown: leaks are judged and the report is built from the counters taken before it. */
-function finish(o: RunOptions, k: Kernel, counters: Counters, sim: Report['sim'], nameOf: (x: object) => string | undefined, intervals?: IntervalLine[], holders?: HoldersView[]): Report {
+function finish(o: RunOptions, k: Kernel, counters: Counters, sim: Report['sim'], nameOf: (x: object) => string | undefined, randomChoices: number, intervals?: IntervalLine[], holders?: HoldersView[]): Report {
   judgeLeaks(k, { nameOf, tNs: k.now });
-  return buildReport({ scenario: o.scenario, config: o.config, seed: o.seed, toolVersion: o.toolVersion, kernel: k, counters, sim, ...(intervals ? { intervals } : {}), ...(holders && holders.length > 0 ? { holders } : {}) });
+  return buildReport({ scenario: o.scenario, config: o.config, seed: o.seed, toolVersion: o.toolVersion, kernel: k, counters, sim, randomChoices, ...(intervals ? { intervals } : {}), ...(holders && holders.length > 0 ? { holders } : {}) });
 }
 
 /** Runs a step scenario under a resolved branch and returns its report. */
@@ -121,15 +122,18 @@ export function runSteps(o: RunOptions): Report {
   checkScenarioSupport(s, config);
   const k = new Kernel(config.knobs, config.facts);
   if (!s.steps) throw new InputError('not a step scenario', { file: s.file });
+  const problems = checkStepNames(s.steps, s.xdp);
+  if (problems.length > 0) throw new InputErrors(problems);
   const runner = new StepRunner(k, s.nic.mtu, s.nic.rxRing, s.xdp);
   runner.ifup();
   const steps = s.steps;
   const last = steps.length > 0 && steps[steps.length - 1]!.op === 'teardown' ? steps.length - 1 : steps.length;
   for (let i = 0; i < last; i++) runner.run(steps[i]!);
   if (o.holders) runner.views.push(holdersView(k, 'end', ETH0_IFINDEX));
+  checkInvariants(k);
   const counters = snapshotCounters(k);
   runner.teardown();
   settlePools(k);
-  return finish(o, k, counters, { duration_ns: 0, frames: runner.frames, bytes: runner.bytes }, (x) => runner.nameOf(x), undefined, runner.views);
+  return finish(o, k, counters, { duration_ns: 0, frames: runner.frames, bytes: runner.bytes }, (x) => runner.nameOf(x), 0, undefined, runner.views);
 }
 

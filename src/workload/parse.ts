@@ -1,16 +1,64 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import * as z from 'zod';
-import { InputError, type SourceLoc } from '../kernel/errors.js';
+import { attempt, InputError, InputErrors, type SourceLoc } from '../kernel/errors.js';
 import { COUNTER_NAMES, LEAK_KINDS, VIOLATION_KINDS, isCounterName } from '../kernel/names.js';
 import { ETH_HLEN, EXPECT_RE, STEP_ARGS, STEP_OPS, scenarioSchema, show, type ScenarioInput } from './schema.js';
+import { didYouMean } from '../sim/suggest.js';
 import type { CmpOp, Expect, Expectation, Flow, Scenario, Step, StepOp } from './types.js';
 
+export { didYouMean };
+
 type Path = readonly PropertyKey[];
+
+/** How far an alias may multiply the data it names (yaml's maxAliasCount); guards against "billion laughs". */
+export const MAX_ALIAS_COUNT = 100;
+/** Deepest flow nesting ([ and {) and block indentation a scenario may use; a scenario needs about 5. */
+export const MAX_NESTING = 64;
+export const MAX_INDENT = 256;
+
+/** Refuses nesting that would exhaust the parser's stack, before parsing (quoted text and comments skipped). */
+function checkNesting(text: string, file: string): void {
+  let depth = 0;
+  let line = 1;
+  let col = 0;
+  let quote = '';
+  let comment = false;
+  let indent = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    col++;
+    if (c === '\n') {
+      line++;
+      col = 0;
+      comment = false;
+      indent = true;
+      if (quote === "'") quote = '';
+      continue;
+    }
+    if (indent && (c === ' ' || c === '-' || c === '?' || c === ':')) {
+      if (col > MAX_INDENT) throw new InputError(`nested or indented more than ${MAX_INDENT} columns deep`, { file, line, col });
+      continue;
+    }
+    indent = false;
+    if (comment) continue;
+    if (quote !== '') {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) comment = true;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_NESTING) throw new InputError(`nested more than ${MAX_NESTING} levels deep`, { file, line, col });
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+}
 
 /** Reads and validates a scenario file; throws InputError (first problem only) with file, line, col and key. */
 export function parseScenario(text: string, file: string): Scenario {
   if (/[\0\uFFFD]/.test(text)) throw new InputError('not a text file', { file });
   if (text.trim() === '') throw new InputError('file is empty', { file });
+  checkNesting(text, file);
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {
@@ -19,14 +67,16 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new InputError(`invalid YAML: ${firstLine(e)}`, { file });
   }
   const src = new Source(doc, lines, text, file);
+  // after the first syntax error the parser's view of the rest is a guess: one line is the truth
   const yamlError = doc.errors[0];
   if (yamlError) throw src.yamlError(yamlError);
   if (doc.contents === null) throw new InputError('file is empty', { file });
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 1000 });
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
-    throw new InputError(`invalid YAML: ${firstLine(e)}`, { file });
+    const alias = /alias count/i.test(firstLine(e));
+    throw new InputError(alias ? `YAML aliases expand to more than ${MAX_ALIAS_COUNT} times the nodes they name; write the data out` : `invalid YAML: ${firstLine(e)}`, { file });
   }
   if (!isMap(doc.contents)) throw src.error([], `expected a map of scenario keys, got ${show(data)}`);
 
@@ -35,22 +85,49 @@ export function parseScenario(text: string, file: string): Scenario {
   if (both.length > 1) throw src.error([both[1]!], 'a scenario has traffic or steps, never both', 'key');
 
   const parsed = scenarioSchema.safeParse(data, { reportInput: true, error: defaultMessage });
-  if (!parsed.success) throw src.firstIssue(parsed.error.issues);
-  return build(parsed.data, src, top);
+  if (!parsed.success) throw capped(src.allIssues(parsed.error.issues), file);
+  const errors: InputError[] = [];
+  const scenario = build(parsed.data, src, top, errors);
+  if (errors.length > 0) throw capped(errors, file);
+  return scenario;
 }
 
-function build(raw: ScenarioInput, src: Source, top: string[]): Scenario {
+/** The most problems one file reports; a file of 40 000 bad steps says so in one more line. */
+export const MAX_ERRORS_PER_FILE = 50;
+
+/** Every problem, in file order, at most MAX_ERRORS_PER_FILE of them (validate and ci print them all). */
+function capped(errors: readonly InputError[], file: string): InputErrors {
+  const seen = new Set<string>();
+  const unique = errors.filter((e) => {
+    const key = `${e.loc?.line ?? 0}:${e.loc?.col ?? 0}:${e.loc?.key ?? ''}:${e.message}`;
+    return !seen.has(key) && seen.add(key);
+  });
+  const sorted = unique.map((e, i) => ({ e, i })).sort((a, b) => (a.e.loc?.line ?? 0) - (b.e.loc?.line ?? 0) || (a.e.loc?.col ?? 0) - (b.e.loc?.col ?? 0) || a.i - b.i).map((x) => x.e);
+  if (sorted.length <= MAX_ERRORS_PER_FILE) return new InputErrors(sorted);
+  const more = new InputError(`${sorted.length - MAX_ERRORS_PER_FILE} more problems not shown`, { file });
+  return new InputErrors([...sorted.slice(0, MAX_ERRORS_PER_FILE), more]);
+}
+
+
+
+function build(raw: ScenarioInput, src: Source, top: string[], errors: InputError[]): Scenario {
   const { file } = src;
   if (raw.traffic === undefined && raw.steps === undefined) {
     throw new InputError('needs traffic or steps', { file, line: 1, col: 1 });
   }
   const keyLoc: Record<string, SourceLoc> = {};
   for (const k of top) keyLoc[k] = src.loc([k]);
+  if (raw.steps !== undefined && top.includes('duration')) {
+    errors.push(src.error(['duration'], 'a step scenario has no simulated time: it ends where its steps end; remove duration', 'key'));
+  }
   const set: Record<string, string> = {};
   const setLoc: Record<string, SourceLoc> = {};
   for (const k of src.keys(['set'])) {
     const v = Object.hasOwn(raw.set, k) ? raw.set[k] : undefined;
-    if (v === undefined) throw src.error(['set', k], `${show(k)} is not a knob name`, 'key');
+    if (v === undefined) {
+      errors.push(src.error(['set', k], `${show(k)} is not a knob name`, 'key'));
+      continue;
+    }
     set[k] = v;
     setLoc[k] = src.loc(['set', k], 'key');
   }
@@ -68,11 +145,11 @@ function build(raw: ScenarioInput, src: Source, top: string[]): Scenario {
     durationNs: raw.duration,
     nic,
     xdp: raw.xdp,
-    traffic: raw.traffic?.map((f, i) => buildFlow(f, i, src)),
+    traffic: raw.traffic?.flatMap((f, i) => attempt(errors, () => buildFlow(f, i, src)) ?? []),
     host: { udpSockets: h.udp_sockets, taps: h.taps, tapMode: h.tap_mode, reader: h.reader, readMode: h.read_mode },
-    steps: raw.steps?.map((s, i, all) => buildStep(s, i, all.length, nic.mtu, src)),
+    steps: raw.steps?.flatMap((s, i, all) => attempt(errors, () => buildStep(s, i, all.length, nic.mtu, src)) ?? []),
+    expect: raw.expect && attempt(errors, () => buildExpect(raw.expect!, src)),
     events: buildEvents(raw, src),
-    expect: raw.expect && buildExpect(raw.expect, src),
     keyLoc,
   };
 }
@@ -182,34 +259,6 @@ function orList(items: readonly string[]): string {
 
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
-}
-
-/** "; did you mean 'x'?" when a candidate is within edit distance 2 (1 for words under 6 letters). */
-export function didYouMean(word: unknown, candidates: readonly string[]): string {
-  if (typeof word !== 'string' || word === '') return '';
-  let best: string | undefined;
-  let bestD = 3;
-  for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  // short words get less slack: 'cout' is not 'host'
-  const slack = Math.min(2, Math.max(1, Math.floor(word.length / 3)));
-  return best !== undefined && bestD > 0 && bestD <= slack ? `; did you mean '${best}'?` : '';
-}
-
-/** Optimal-string-alignment edit distance (a transposition counts 1). */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i]!;
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 /** `steps[3].skb_clone.as` */
@@ -380,19 +429,17 @@ class Source {
     return at.items.flatMap((it) => (isScalar(it.key) ? [String(it.key.value)] : []));
   }
 
-  /** The problem that comes first in the file. */
-  firstIssue(issues: readonly z.core.$ZodIssue[]): InputError {
-    let best: { loc: SourceLoc; message: string } | undefined;
-    const all = issues.flatMap((i) => problems(i, []));
+  /** Every problem, each at its place in the file. */
+  allIssues(issues: readonly z.core.$ZodIssue[]): InputError[] {
+    // zod lists issues in document order; past the cap nobody reads them
+    const all = issues.slice(0, 4 * MAX_ERRORS_PER_FILE).flatMap((i) => problems(i, []));
     // a missing key yields to other problems in the same map (often the misspelt key itself)
     const inside = (p: Problem, q: Problem) => q.at !== 'parent' && p.path.slice(0, -1).every((seg, n) => q.path[n] === seg);
-    for (const p of all.filter((p) => p.at !== 'parent' || !all.some((q) => inside(p, q)))) {
-      const loc = this.loc(p.path, p.at);
-      const before = !best || (loc.line ?? 0) < (best.loc.line ?? 0) || (loc.line === best.loc.line && (loc.col ?? 0) < (best.loc.col ?? 0));
-      if (before) best = { loc, message: p.message };
-    }
-    return best ? new InputError(best.message, best.loc) : new InputError('invalid scenario', { file: this.file });
+    const shown = all.filter((p) => p.at !== 'parent' || !all.some((q) => inside(p, q)));
+    if (shown.length === 0) return [new InputError('invalid scenario', { file: this.file })];
+    return shown.map((p) => new InputError(p.message, this.loc(p.path, p.at)));
   }
+
 
   yamlError(e: YAMLError): InputError {
     const { line, col } = this.lines.linePos(e.pos[0]);

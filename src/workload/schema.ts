@@ -85,7 +85,7 @@ function sizeIn(lo: number, hi: number) {
 }
 const rate = z.union([z.number(), z.string().meta({ pattern: UNITS_PATTERN })]).transform(convert(parseRate));
 const time = z
-  .string({ error: (iss) => (typeof iss.input === 'number' ? `${iss.input} needs a unit: ns, us, ms or s (e.g. 30s)` : undefined) })
+  .string({ error: (iss) => (typeof iss.input === 'number' ? `${iss.input} needs a unit: ns, us, ms, s, m or h (e.g. 30s)` : undefined) })
   .meta({ pattern: String.raw`^\s*(\d+(\.\d*)?|\.\d+)\s*(ns|us|ms|s)\s*$` })
   .transform(convert(parseTime));
 

@@ -5,12 +5,14 @@ const SUFFIX: Record<string, bigint> = {
   '': 1n, K: 1024n, M: 1024n ** 2n, G: 1024n ** 3n, k: 1000n, m: 1000n ** 2n, g: 1000n ** 3n,
 };
 /** Times need a unit; values are nanoseconds. */
-const TIME_UNIT: Record<string, bigint> = { ns: 1n, us: 1000n, ms: 1000n ** 2n, s: 1000n ** 3n };
+const TIME_UNIT: Record<string, bigint> = { ns: 1n, us: 1000n, 'µs': 1000n, ms: 1000n ** 2n, s: 1000n ** 3n, m: 60n * 1000n ** 3n, min: 60n * 1000n ** 3n, h: 3600n * 1000n ** 3n };
+const UNITS = 'ns, us, ms, s, m or h';
 
 const NUMBER = String.raw`(\d+(?:\.\d*)?|\.\d+)`;
 const SIZE_RE = new RegExp(`^${NUMBER}\\s*([KMGkmg]?)$`);
 const TIME_RE = new RegExp(`^${NUMBER}\\s*([a-zµ]*)$`);
-const MAX_TIME_NS = 3600n * 1000n ** 3n;
+/** The most simulated time a run may take (README "Commands"). */
+export const MAX_TIME_NS = 3600n * 1000n ** 3n;
 
 const SIZE_HELP = 'a number with an optional K, M, G (1024-based) or k, m, g (1000-based) suffix';
 
@@ -55,15 +57,15 @@ export function parseTime(s: string): number {
   const t = s.trim();
   const m = TIME_RE.exec(t);
   const q = quote(s);
-  if (!m) throw new InputError(`${q} is not a time (a number with a unit ns, us, ms or s, e.g. 500ms)`);
+  if (!m) throw new InputError(`${q} is not a time (a number with a unit ${UNITS}, e.g. 500ms)`);
   const unit = m[2]!;
-  if (unit === '') throw new InputError(`${q} needs a unit: ns, us, ms or s (e.g. 30s)`);
+  if (unit === '') throw new InputError(`${q} needs a unit: ${UNITS} (e.g. 30s)`);
   const mult = TIME_UNIT[unit];
-  if (mult === undefined) throw new InputError(`${q} has an unknown unit '${unit}' (use ns, us, ms or s)`);
+  if (mult === undefined) throw new InputError(`${q} has an unknown unit '${unit}' (use ${UNITS})`);
   const [n, d] = scaled(m[1]!, mult);
   if (n % d !== 0n) throw new InputError(`${q} is not a whole number of nanoseconds`);
   const ns = n / d;
   if (ns === 0n) throw new InputError(`time ${q} must be more than 0`);
-  if (ns > MAX_TIME_NS) throw new InputError(`${q} is more than 1 h of simulated time`);
+  if (ns > MAX_TIME_NS) throw new InputError(`${q} is more than the maximum, 1 h of simulated time`);
   return Number(ns);
 }

@@ -55,7 +55,7 @@ test('explain of an unknown name is exit 2 with a suggestion, one line, no stack
 
 /** Every built-in scenario, by name (files of the same name are both kept). */
 function builtins(): Scenario[] {
-  return collectScenarioFiles([]).map((f) => loadScenario(f));
+  return collectScenarioFiles([]).map((f) => loadScenario(f.path));
 }
 
 type Observed = Map<string, Set<string>>; // "kind|branch|platform" -> scenario names

@@ -54,7 +54,7 @@ describe('parseRate', () => {
 describe('parseTime', () => {
   const good: [string, number][] = [
     ['500ms', 5e8], ['30s', 3e10], ['1.5s', 1.5e9], ['10us', 1e4], ['7ns', 7], ['3600s', 3.6e12], ['0.5ms', 5e5],
-    ['1.1s', 1_100_000_000], [' 2 s ', 2e9],
+    ['1.1s', 1_100_000_000], [' 2 s ', 2e9], ['2m', 1.2e11], ['1.5min', 9e10], ['1h', 3.6e12], ['0.5h', 1.8e12], ['3µs', 3e3],
   ];
   for (const [input, want] of good) {
     it(`${input} = ${want} ns`, () => {
@@ -63,8 +63,8 @@ describe('parseTime', () => {
   }
 
   const bad: [string, RegExp][] = [
-    ['30', /'30' needs a unit: ns, us, ms or s/], ['', /is not a time/], ['2h', /unknown unit 'h'/],
-    ['3601s', /more than 1 h/], ['0s', /must be more than 0/], ['1.5ns', /whole number of nanoseconds/],
+    ['30', /'30' needs a unit: ns, us, ms, s, m or h/], ['', /is not a time/], ['2h', /'2h' is more than the maximum, 1 h/], ['1d', /unknown unit 'd'/],
+    ['3601s', /more than the maximum, 1 h/], ['61m', /more than the maximum, 1 h/], ['0s', /must be more than 0/], ['1.5ns', /whole number of nanoseconds/],
     ['-1s', /is not a time/], ['abc', /is not a time/], ['30S', /is not a time/], ['1\n0s', /'1\\n0s' is not a time/],
   ];
   for (const [input, msg] of bad) {

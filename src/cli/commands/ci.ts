@@ -1,9 +1,8 @@
-import { appendFileSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { InputError } from '../../kernel/errors.js';
+import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { InputError, InputErrors, inputErrors } from '../../kernel/errors.js';
 import { findBranch, UnsupportedError, type ResolvedConfig } from '../../sim/config.js';
 import type { Report } from '../../sim/report.js';
-import { checkScenarioSupport } from '../../sim/run.js';
 import type { Scenario } from '../../sim/scenario.js';
 import { renderCiTable } from '../../report/ci.js';
 import { renderGithubAnnotations, renderStepSummary } from '../../report/github.js';
@@ -11,9 +10,10 @@ import { closingLine } from '../../report/human.js';
 import { byCodeUnit, ciCaseId, renderCiJson, type CiCase, type CiSummary } from '../../report/json.js';
 import { renderJunit, type JunitCase } from '../../report/junit.js';
 import { parseScenario } from '../../workload/parse.js';
-import { buildTraffic, runScenarioFull } from '../../workload/run.js';
-import { envFlag, useColor, VERSION, writeOutput, type Io } from '../context.js';
-import { configFor, DEFAULT_BRANCH, loadBranches, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
+import { runScenarioFull } from '../../workload/run.js';
+import { scenarioProblems } from '../checks.js';
+import { envFlag, ROOT, useColor, VERSION, writeOutput, type Io } from '../context.js';
+import { DEFAULT_BRANCH, loadBranches, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
 import { Progress } from '../progress.js';
 import { parseDuration, parseSeed } from './run.js';
 
@@ -55,11 +55,27 @@ export function checkStdout(o: { json?: string; junit?: string }): void {
   if (o.json === '-' && o.junit === '-') throw new InputError('--json - and --junit - both want stdout; write one of them to a file', { file: '--junit' });
 }
 
-/** Path as shown in reports: relative to the working directory when inside it. */
-function displayPath(p: string): string {
+/** `rel` when `p` lies under `root`. */
+function under(root: string, p: string): string | undefined {
+  const rel = relative(root, p);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? undefined : rel;
+}
+
+/**
+ * A case's id and `file` field: relative to the scenario root, so shards run in different checkouts
+ * or from different directories merge. The root is the working directory for files under it, the
+ * package for the built-in scenarios, and otherwise the folder that holds the argument.
+ */
+function displayPath(p: string, arg: string): string {
   const abs = resolve(p);
-  const rel = relative(process.cwd(), abs);
-  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? abs : rel;
+  const id = under(process.cwd(), abs) ?? under(ROOT, abs) ?? under(dirname(resolve(arg)), abs) ?? abs;
+  return id.split(sep).join('/');
+}
+
+/** A scenario file to read, and the id it has in reports. */
+export interface ScenarioFile {
+  path: string;
+  id: string;
 }
 
 function yamlFilesUnder(dir: string): string[] {
@@ -73,8 +89,8 @@ function yamlFilesUnder(dir: string): string[] {
 }
 
 /** Scenario files named by the arguments: directories are searched recursively; default: the built-in scenarios. */
-export function collectScenarioFiles(args: readonly string[]): string[] {
-  const files: string[] = [];
+export function collectScenarioFiles(args: readonly string[]): ScenarioFile[] {
+  const files: ScenarioFile[] = [];
   for (const a of args.length > 0 ? args : [SCENARIO_DIR]) {
     let dir = false;
     try {
@@ -85,41 +101,51 @@ export function collectScenarioFiles(args: readonly string[]): string[] {
     if (dir) {
       const found = yamlFilesUnder(a);
       if (found.length === 0) throw new InputError('no scenario files (*.yaml) in this directory', { file: a });
-      files.push(...found);
-    } else files.push(scenarioPath(a));
+      files.push(...found.map((path) => ({ path, id: displayPath(path, a) })));
+    } else {
+      const path = scenarioPath(a);
+      files.push({ path, id: displayPath(path, path) });
+    }
   }
   const seen = new Set<string>();
-  return files.map(displayPath).filter((f) => !seen.has(f) && seen.add(f));
+  return files.filter((f) => !seen.has(f.id) && seen.add(f.id));
 }
 
-/** Reads and checks every file before anything runs; a scenario the overriding branch cannot run is skipped. */
-function plan(files: readonly string[], o: CiCliOptions): PlannedCase[] {
+/** Reads and checks every file before anything runs (every problem of every file); a scenario the overriding branch cannot run is skipped. */
+function plan(files: readonly ScenarioFile[], o: CiCliOptions): PlannedCase[] {
   const overridden = o.branch !== undefined || (o.set ?? []).length > 0 || o.platform !== undefined;
   const { branches, name } = loadBranches(o.branch);
   const cfg = { set: o.set ?? [], ...(o.branch !== undefined ? { branch: o.branch } : {}), ...(o.platform !== undefined ? { platform: o.platform } : {}) };
-  return files.map((file) => {
-    const scenario = parseScenario(readText(file), file);
-    const branchName = name ?? scenario.branch ?? DEFAULT_BRANCH;
-    const branch = findBranch(branches, branchName, name !== undefined ? { file: '--branch' } : scenario.keyLoc.branch).name;
-    let planned: PlannedCase;
+  const errors: InputError[] = [];
+  const planned = files.flatMap(({ path, id: file }): PlannedCase[] => {
     try {
-      const config = configFor(scenario, cfg);
-      checkScenarioSupport(scenario, config);
-      planned = { file, branch, scenario, config };
+      const scenario = parseScenario(readText(path), path);
+      const branchName = name ?? scenario.branch ?? DEFAULT_BRANCH;
+      const branch = findBranch(branches, branchName, name !== undefined ? { file: '--branch' } : scenario.keyLoc.branch).name;
+      const { config, errors: problems } = scenarioProblems(scenario, cfg);
+      const unsupported = problems.find((e) => e instanceof UnsupportedError);
+      if (unsupported && overridden) {
+        errors.push(...problems.filter((e) => !(e instanceof UnsupportedError)));
+        return [{ file, branch, scenario, skipped: unsupported.message }];
+      }
+      errors.push(...problems);
+      return problems.length === 0 && config ? [{ file, branch, scenario, config }] : [];
     } catch (e) {
-      if (!(e instanceof UnsupportedError && overridden)) throw e;
-      planned = { file, branch, scenario, skipped: e.message };
+      if (!(e instanceof InputError)) throw e;
+      errors.push(...inputErrors(e));
+      return [];
     }
-    // flows that do not fit the NIC, unreadable captures: input errors before anything runs
-    if (scenario.traffic) buildTraffic(scenario, planned.config?.facts);
-    return planned;
   });
+  if (errors.length > 0) throw new InputErrors(errors);
+  return planned;
 }
 
 /** The command that reruns one case by itself. */
 function reproCommand(c: JunitCase, o: CiCliOptions): string {
   const q = (s: string): string => (/^[A-Za-z0-9_./=@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const args = ['pp-sim', 'run', q(c.file), '--branch', q(o.branch ?? c.branch)];
+  // a built-in scenario's id is relative to the package: from elsewhere its name finds it
+  const file = !existsSync(c.file) && existsSync(join(ROOT, c.file)) && c.file.startsWith('scenarios/') ? basename(c.file, '.yaml') : c.file;
+  const args = ['pp-sim', 'run', q(file), '--branch', q(o.branch ?? c.branch)];
   if (o.platform !== undefined) args.push('--platform', q(o.platform));
   for (const s of o.set ?? []) args.push('--set', q(s));
   if (o.seed !== undefined) args.push('--seed', q(o.seed));
@@ -190,6 +216,9 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
     if (id === ciCaseId(planned[i - 1]!)) throw new InputError(`case ${id} is listed twice`, { file: planned[i]!.file });
   }
   const selected = shard ? planned.filter((_, k) => k % shard.total === shard.index - 1) : planned;
+  if (durationArg !== undefined && planned.length > 0 && planned.every((p) => p.scenario.steps)) {
+    io.stderr(`pp-sim: warning: --duration applies to traffic scenarios; all ${String(planned.length)} cases are step scenarios, which end where their steps end\n`);
+  }
   if (shard) {
     const note = selected.length === 0 ? ' (empty shard: nothing to run)' : '';
     io.stderr(`shard ${String(shard.index)}/${String(shard.total)}: ${String(selected.length)} of ${String(planned.length)} cases${note}\n`);

@@ -7,7 +7,7 @@ import { runScenarioFull } from '../../workload/run.js';
 import { useColor, VERSION, writeOutput, type Io } from '../context.js';
 import { configFor, loadBranches, loadScenario } from '../load.js';
 import { Progress } from '../progress.js';
-import { parseDuration, parseSeed } from './run.js';
+import { parseDuration, parseSeed, stepDurationError } from './run.js';
 
 /** The workloads of the original test notes, plus the tap run and XDP_DROP (contract §1). */
 export const DEFAULT_COMPARE = ['multicast', 'tcp', 'jumbo', 'multicast-tap', 'xdp-drop'];
@@ -31,6 +31,8 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
   const scenarios = (o.scenario && o.scenario.length > 0 ? o.scenario : DEFAULT_COMPARE).map(loadScenario);
   const seedArg = parseSeed(o.seed);
   const durationArg = parseDuration(o.duration);
+  const stepOnly = scenarios.find((s) => s.steps);
+  if (durationArg !== undefined && stepOnly && scenarios.every((s) => s.steps)) throw stepDurationError(stepOnly.name);
   const reports: Report[] = [];
   const jsonToStdout = o.json === '-';
   const human = jsonToStdout ? io.stderr : io.stdout;

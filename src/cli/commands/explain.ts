@@ -6,8 +6,11 @@ import { PLATFORMS, resolveConfig, type BranchDef } from '../../sim/config.js';
 import { painter } from '../../report/human.js';
 import { didYouMean } from '../../workload/parse.js';
 import { useColor, type Io } from '../context.js';
-import { BRANCH_TEXT, KNOB_TEXT, LEAK_TEXT, PLATFORM_TEXT, STEP_TEXT, VIOLATION_TEXT, type FindingText, type Seen, type StepText } from '../explain-data.js';
+import { BRANCH_TEXT, ERA_STEP_TEXT, KNOB_TEXT, LEAK_TEXT, PLATFORM_TEXT, VIOLATION_TEXT, type FindingText, type Seen } from '../explain-data.js';
 import { DEFAULT_PLATFORM, loadBranches } from '../load.js';
+import { SEED_TEXT, STEP_TEXT } from '../explain-steps.js';
+import { STEP_ARGS, STEP_OPS } from '../../workload/schema.js';
+import type { StepOp } from '../../sim/scenario.js';
 
 const WIDTH = 100;
 
@@ -184,17 +187,50 @@ function explainPlatform(doc: Doc, name: string): void {
   doc.refs(t?.refs ?? ['branches.md Platforms']);
 }
 
-function explainStep(doc: Doc, name: string, t: StepText): void {
-  doc.title(name, 'step');
-  doc.section('What the step runs', t.models);
-  doc.section('The kernel function by era', t.kernel);
-  if (t.scenarios.length > 0) doc.section('Built-in step scenarios', t.scenarios.join(', '));
-  doc.refs(t.refs);
+function explainStep(doc: Doc, op: StepOp, branches: readonly BranchDef[]): void {
+  const t = STEP_TEXT[op];
+  doc.title(op, `step (arguments: ${STEP_ARGS[op].join(', ') || 'none'})`);
+  doc.section('What it does', t.does);
+  doc.section('What it consumes', t.consumes);
+  if (t.knobs.length > 0) {
+    // branches that set these knobs alike behave alike in this step
+    const byValues = new Map<string, string[]>();
+    for (const b of branches) {
+      const knobs = resolveConfig(branches, b.name, undefined, DEFAULT_PLATFORM, undefined, []).knobs as unknown as Record<string, string>;
+      const key = t.knobs.map((k) => `${k}=${knobs[k] ?? 'n/a'}`).join(' ');
+      byValues.set(key, [...(byValues.get(key) ?? []), b.name]);
+    }
+    doc.section(`In each era (the knobs it reads; pp-sim explain <knob> for their values)`, [...byValues].map(([v, bs]) => wrap(`${bs.join(', ')}: ${v}`, '  ', '      ')));
+  } else doc.section('In each era', 'The same on every branch.');
+  doc.section('Kernel function it follows', t.follows);
+  const era = ERA_STEP_TEXT[op];
+  if (era) {
+    doc.section('What the step runs', era.models);
+    doc.section('The kernel function by era', era.kernel);
+    if (era.scenarios.length > 0) doc.section('Built-in step scenarios', era.scenarios.join(', '));
+    doc.refs(era.refs);
+  }
+  const example = STEP_EXAMPLE[op];
+  if (example !== undefined) doc.section('Example', `pp-sim run ${example} (scenarios/steps/${example}.yaml uses it)`);
+}
+
+/** A built-in step scenario that uses the step (test/cli/explain.test.ts checks it does). */
+export const STEP_EXAMPLE: Partial<Record<StepOp, string>> = {
+  rx: 'jumbo-frame', skb_clone: 'clone', skb_copy: 'skb-copy', pskb_copy: 'pskb-copy', pskb_expand_head: 'expand-head',
+  skb_try_coalesce: 'coalesce', skb_gro_receive: 'gro-head-steal', skb_splice_bits: 'splice', pipe_release: 'splice',
+  tcp_zerocopy_receive: 'zerocopy', munmap: 'zerocopy', kfree_skb: 'skb-copy', consume_skb: 'multicast-datagram',
+};
+
+function explainSeed(doc: Doc): void {
+  doc.title('seed', '--seed <n> / seed: in a scenario');
+  doc.text(SEED_TEXT.what);
+  doc.section('What it changes', SEED_TEXT.changes.map(bullet));
+  doc.section('What it does not change', SEED_TEXT.unchanged);
 }
 
 /** Every name explain knows, for suggestions. */
 export function explainNames(branches: readonly BranchDef[]): string[] {
-  return [...VIOLATION_KINDS, ...LEAK_KINDS, ...branches.flatMap((b) => [b.name, ...b.aliases]), ...KNOB_NAMES, ...PLATFORMS.map((p) => p.name), ...Object.keys(STEP_TEXT)];
+  return [...VIOLATION_KINDS, ...LEAK_KINDS, ...branches.flatMap((b) => [b.name, ...b.aliases]), ...KNOB_NAMES, ...PLATFORMS.map((p) => p.name), ...STEP_OPS, 'seed'];
 }
 
 /** pp-sim explain <violation-kind|leak-kind|branch|knob|platform>. */
@@ -207,10 +243,11 @@ export function explainCommand(io: Io, name: string, o: { color?: boolean }): nu
   else if (branch) explainBranch(doc, branch, branches);
   else if (isKnobName(name)) explainKnob(doc, name, branches);
   else if (PLATFORMS.some((p) => p.name === name)) explainPlatform(doc, name);
-  else if (Object.hasOwn(STEP_TEXT, name)) explainStep(doc, name, STEP_TEXT[name as keyof typeof STEP_TEXT]!);
+  else if ((STEP_OPS as readonly string[]).includes(name)) explainStep(doc, name as StepOp, branches);
+  else if (name === 'seed') explainSeed(doc);
   else {
     throw new InputError(
-      `unknown name '${name}'${didYouMean(name, explainNames(branches))} (explain takes a violation or leak kind, a branch, a knob, a platform or an skb step; see pp-sim list violations|branches|knobs|platforms)`,
+      `unknown name '${name}'${didYouMean(name, explainNames(branches))} (explain takes a violation or leak kind, a branch, a knob, a platform, a step or seed; see pp-sim list violations|branches|knobs|platforms)`,
       { file: 'explain' },
     );
   }

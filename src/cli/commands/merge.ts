@@ -3,7 +3,7 @@ import type { Report } from '../../sim/report.js';
 import { byCodeUnit, ciCaseId } from '../../report/json.js';
 import type { JunitCase } from '../../report/junit.js';
 import type { Io } from '../context.js';
-import { readText } from '../load.js';
+import { MAX_SHARD_BYTES, readText } from '../load.js';
 import { checkStdout, emitCiResults } from './ci.js';
 
 export interface MergeOptions {
@@ -32,7 +32,7 @@ function isReport(v: unknown): v is Report {
 
 /** Reads one `ci --json` file into cases with their reports. */
 function readShard(file: string): ShardFile {
-  const text = readText(file);
+  const text = readText(file, MAX_SHARD_BYTES);
   let data: unknown;
   try {
     data = JSON.parse(text);

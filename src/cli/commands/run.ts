@@ -41,12 +41,18 @@ export function parseDuration(s: string | undefined): number | undefined {
   }
 }
 
+/** --duration given for a step scenario, which has no clock: refused rather than ignored. */
+export function stepDurationError(name: string): InputError {
+  return new InputError(`${name} is a step scenario: it has no simulated time and ends where its steps end; drop --duration`, { file: '--duration' });
+}
+
 /** pp-sim run <scenario>: exit 0 when the report passes, 1 when it fails. */
 export function runCommand(io: Io, arg: string, o: RunCliOptions): number {
   const scenario = loadScenario(arg);
   const config = configFor(scenario, o);
   const seed = parseSeed(o.seed) ?? scenario.seed;
   const durationArg = parseDuration(o.duration);
+  if (durationArg !== undefined && scenario.steps) throw stepDurationError(scenario.name);
   const durationNs = durationArg ?? scenario.durationNs;
   const progress = new Progress(io, o);
   const label = `run ${scenario.name} [${config.branch}]`;
