@@ -26,7 +26,7 @@ import { buildUdpFrame } from '../../src/report/frames.js';
 import { decodeFrame, isMulticastIPv4 } from '../../src/workload/decode.js';
 import { openCapture, type CaptureRecord } from '../../src/workload/pcap.js';
 
-const PCAPS = fileURLToPath(new URL('../../../shared/pcaps/', import.meta.url));
+const PCAPS = fileURLToPath(new URL('../fixtures/pcaps/', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'pp-sim-replay-'));
 process.on('exit', () => {
   rmSync(tmp, { recursive: true, force: true });
