@@ -2,7 +2,7 @@ import type { Counters, Kernel } from '../kernel/kernel.js';
 import { COUNTER_NAMES } from '../kernel/names.js';
 import type { ResolvedConfig } from './config.js';
 import { evaluateExpect } from './expect.js';
-import type { IntervalLine, Report } from './report.js';
+import type { IntervalLine, PoolInterval, Report } from './report.js';
 import type { Scenario } from './scenario.js';
 
 /** Counters as the report shows them: taken before teardown, with the at-the-end gauges filled in. */
@@ -26,6 +26,7 @@ export interface ReportInput {
   counters: Counters;
   sim: { duration_ns: number; frames: number; bytes: number };
   intervals?: IntervalLine[];
+  poolIntervals?: PoolInterval[];
 }
 
 export function buildReport(r: ReportInput): Report {
@@ -56,5 +57,7 @@ export function buildReport(r: ReportInput): Report {
     result: pass ? 'pass' : 'fail',
   };
   if (r.intervals) report.intervals = r.intervals;
+  if (r.poolIntervals) report.poolIntervals = r.poolIntervals;
+  report.setup = r.config.setup;
   return report;
 }

@@ -6,7 +6,7 @@ import { UdpSocket } from '../net/udp.js';
 import type { SkBuff } from '../kernel/skbuff.js';
 import { EventQueue } from './events.js';
 import { checkInvariants } from './invariants.js';
-import type { IntervalLine } from './report.js';
+import type { IntervalLine, PoolInterval } from './report.js';
 import { Rng } from './rng.js';
 import type { Host, XdpMode } from './scenario.js';
 
@@ -117,6 +117,7 @@ export interface EngineResult {
   frames: number;
   bytes: number;
   intervals: IntervalLine[];
+  poolIntervals: PoolInterval[];
 }
 
 /**
@@ -146,6 +147,7 @@ export class Engine implements TcpEnv {
   private readonly delackAt: number[] = [];
   private readonly delackQueued: number[] = [];
   private readonly intervals: IntervalLine[] = [];
+  private readonly poolIntervals: PoolInterval[] = [];
   private lastIv = { t: 0, recycled: 0, released: 0, bytes: [] as number[], datagrams: [] as number[], lost: [] as number[], seq: [] as number[] };
   private readonly rng: Rng;
   private readonly byFlow: (Source | undefined)[] = [];
@@ -309,15 +311,13 @@ export class Engine implements TcpEnv {
         lost: lost - (L.lost[i] ?? 0),
         total: seq - (L.seq[i] ?? 0),
         udp: f.kind === 'udp',
-        recycled: recycled - L.recycled,
-        released: released - L.released,
-        inflight,
       });
       L.bytes[i] = bytes;
       L.datagrams[i] = dgrams;
       L.lost[i] = lost;
       L.seq[i] = seq;
     });
+    this.poolIntervals.push({ startNs: L.t, endNs: t, recycled: recycled - L.recycled, released: released - L.released, inflight });
     L.t = t;
     L.recycled = recycled;
     L.released = released;
@@ -376,7 +376,7 @@ export class Engine implements TcpEnv {
       }
     }
     this.drain();
-    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals };
+    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals, poolIntervals: this.poolIntervals };
   }
 
   /** One event from the heap. */

@@ -76,7 +76,7 @@ export function judgeLeaks(k: Kernel, ctx: LeakContext): void {
     // With inflight accounting an unheld pool page is the pool's stalled inflight, judged below.
     if (owner === Owner.pool && accounting) continue;
     pageLeaks++;
-    firstPage ??= { t_ns: ctx.tNs, frame: 0, object: `${pg.describe(pfn)} refcount ${refs}`, path: ['mvneta_stop', 'never freed'] };
+    firstPage ??= { t_ns: ctx.tNs, frame: pg.rxFrame[i]!, object: `${pg.describe(pfn)} refcount ${refs}`, path: ['mvneta_stop', 'never freed'] };
   }
   if (firstPage) k.findings.leak('page', pageLeaks, firstPage);
 
@@ -85,7 +85,7 @@ export function judgeLeaks(k: Kernel, ctx: LeakContext): void {
   for (const pfn of k.dma.mappedPages()) {
     if (held.has(pfn) || pg.reported[pg.idx(pfn)] === 1) continue;
     mapLeaks++;
-    firstMap ??= { t_ns: ctx.tNs, frame: 0, object: `${pg.describe(pfn)} still mapped`, path: ['mvneta_stop', 'debug_dma_notify: pending DMA allocations'] };
+    firstMap ??= { t_ns: ctx.tNs, frame: pg.rxFrame[pg.idx(pfn)] ?? 0, object: `${pg.describe(pfn)} still mapped`, path: ['mvneta_stop', 'debug_dma_notify: pending DMA allocations'] };
   }
   if (firstMap) k.findings.leak('dma-mapping', mapLeaks, firstMap);
 

@@ -3,7 +3,7 @@ import { EDSA_TAG_LEN, ETH_HLEN, geometryOf, rxBufferBytes } from '../driver/mvn
 import { UnsupportedError, type ResolvedConfig } from './config.js';
 import { buildReport, snapshotCounters } from './build-report.js';
 import { judgeLeaks } from './leaks.js';
-import type { IntervalLine, Report } from './report.js';
+import type { IntervalLine, PoolInterval, Report } from './report.js';
 import type { Scenario } from './scenario.js';
 import { StepRunner } from './steps.js';
 import { InputError } from '../kernel/errors.js';
@@ -89,13 +89,13 @@ export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[], 
   k.resetPath();
   k.inNapi = false;
   engine.nic.ifdown();
-  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.intervals);
+  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.intervals, r.poolIntervals);
 }
 
 /** After teardown: leaks are judged and the report is built from the counters taken before it. */
-function finish(o: RunOptions, k: Kernel, counters: Counters, sim: Report['sim'], nameOf: (x: object) => string | undefined, intervals?: IntervalLine[]): Report {
+function finish(o: RunOptions, k: Kernel, counters: Counters, sim: Report['sim'], nameOf: (x: object) => string | undefined, intervals?: IntervalLine[], poolIntervals?: PoolInterval[]): Report {
   judgeLeaks(k, { nameOf, tNs: k.now });
-  return buildReport({ scenario: o.scenario, config: o.config, seed: o.seed, toolVersion: o.toolVersion, kernel: k, counters, sim, ...(intervals ? { intervals } : {}) });
+  return buildReport({ scenario: o.scenario, config: o.config, seed: o.seed, toolVersion: o.toolVersion, kernel: k, counters, sim, ...(intervals ? { intervals } : {}), ...(poolIntervals ? { poolIntervals } : {}) });
 }
 
 /** Runs a step scenario under a resolved branch and returns its report. */
