@@ -208,7 +208,7 @@ function chooseBoard(s: Survey, cfg: ReplayConfig): Board {
     const pick = quietestOfBusiest(hosts);
     if (!pick) {
       const top = [...hosts.entries()].sort((a, b) => b[1].total - a[1].total || a[0] - b[0]).slice(0, 3);
-      const desc = top.map(([k, v]) => `${u32ToIpv4(k)} (${v.total} frames, sent ${v.sent})`).join(', ');
+      const desc = top.map(([k, v]) => `${u32ToIpv4(k)} (${v.total} frame${v.total === 1 ? '' : 's'}, sent ${v.sent})`).join(', ');
       throw boardError(cfg, `cannot tell which address is the board: ${desc}; give ${cfg.toHint} <ip>`);
     }
     ip = pick.key;

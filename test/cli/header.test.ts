@@ -48,6 +48,12 @@ test('JUnit and GitHub output name the overrides of each case', () => {
   assert.match(readFileSync(xml, 'utf8'), /name="skb-copy \[mvneta_03 \(\+coalesce=reject\)\]"/);
   assert.match(withKnob.out, /::error file=scenarios\/steps\/skb-copy\.yaml,title=wrong-recycle \[mvneta_03 \(\+coalesce=reject\)\]::/);
   assert.match(readFileSync(summary, 'utf8'), /\| skb-copy \| mvneta_03 \(\+coalesce=reject\) \| \*\*fail\*\* \|/);
+  // merge reads the shards' JSON, which has every knob: the overrides come back from the knobs.
+  const shard = join(tmp, 'shard.json');
+  capture(['ci', 'scenarios/steps/skb-copy.yaml', '--branch', 'mvneta_03', '--set', 'coalesce=reject', '--set', 'dsa=false', '--json', shard]);
+  const merged = join(tmp, 'merged.xml');
+  capture(['merge', shard, '--junit', merged]);
+  assert.match(readFileSync(merged, 'utf8'), /name="skb-copy \[mvneta_03 \(\+coalesce=reject\)\]"[^]*<property name="set" value="coalesce=reject dsa=false"\/>/);
 });
 
 test('a finding names its page\'s receive frame and the freeing skb\'s frame apart', () => {
