@@ -1,7 +1,7 @@
 /**
  * Texts of `pp-sim explain`: data only, rendered by commands/explain.ts. The `seen` lists are checked
  * by test/cli/explain.test.ts against real runs of every built-in scenario under every branch, so
- * they cannot drift from the model. References are sections of the shared reference notes.
+ * they cannot drift from the model. References are sections of the documents in docs/ (a test checks that each exists).
  */
 import type { KnobName } from '../kernel/knobs.js';
 import type { LeakKind, ViolationKind } from '../kernel/names.js';

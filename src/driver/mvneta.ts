@@ -215,9 +215,10 @@ export class Mvneta {
     const pg = k.pages;
     const i = pg.idx(pfn);
     if (pg.refcount[i] !== 1) {
-      k.violation('data-corruption', () => `${pg.describe(pfn)} written by the NIC while ${pg.refcount[i]! - 1} other reference(s) still read it`, 'mvneta_rx_dma');
+      k.violation('data-corruption', () => `${pg.describe(pfn)} written by the NIC while ${pg.refcount[i]! - 1} other reference(s) still read it`, 'mvneta_rx_dma', pfn);
     }
     pg.gen[i]!++;
+    pg.rxFrame[i] = k.frame;
     k.dma.deviceWrite(pfn, this.geo.offset, size);
   }
 

@@ -190,7 +190,7 @@ export class DmaApi {
       return;
     }
     if (!consequence && this.mapDir[id] !== dir) {
-      k.violation('dma-dir-mismatch', () => `${k.pages.describe(this.mapPfn[id]!)} mapped ${DMA_DIR_NAME[this.mapDir[id]!]}, unmapped ${DMA_DIR_NAME[dir]}`, 'debug_dma_unmap_page');
+      k.violation('dma-dir-mismatch', () => `${k.pages.describe(this.mapPfn[id]!)} mapped ${DMA_DIR_NAME[this.mapDir[id]!]}, unmapped ${DMA_DIR_NAME[dir]}`, 'debug_dma_unmap_page', this.mapPfn[id]);
     }
     const i = k.pages.idx(this.mapPfn[id]!);
     if ((attrs & DMA_ATTR_SKIP_CPU_SYNC) === 0) this.dirtyEnd[i] = this.dirtyStart[i]!;
@@ -211,10 +211,10 @@ export class DmaApi {
     const id = id0;
     const pfn = this.mapPfn[id]!;
     if (offset + len > this.mapSize[id]!) {
-      k.violation('dma-sync-out-of-range', () => `${k.pages.describe(pfn)}: sync of ${len} bytes at +${offset} beyond a ${this.mapSize[id]!}-byte mapping`, leaf);
+      k.violation('dma-sync-out-of-range', () => `${k.pages.describe(pfn)}: sync of ${len} bytes at +${offset} beyond a ${this.mapSize[id]!}-byte mapping`, leaf, pfn);
     }
     if (this.mapDir[id] !== DmaDir.bidirectional && this.mapDir[id] !== dir) {
-      k.violation('dma-dir-mismatch', () => `${k.pages.describe(pfn)} mapped ${DMA_DIR_NAME[this.mapDir[id]!]}, synced ${DMA_DIR_NAME[dir]}`, leaf);
+      k.violation('dma-dir-mismatch', () => `${k.pages.describe(pfn)} mapped ${DMA_DIR_NAME[this.mapDir[id]!]}, synced ${DMA_DIR_NAME[dir]}`, leaf, pfn);
     }
     return k.pages.idx(pfn);
   }
@@ -307,14 +307,14 @@ export class DmaApi {
     const i = k.pages.idx(pfn);
     if (i < 0) return;
     if (k.pages.owner[i] === 0) {
-      k.violation('use-after-free', () => k.pages.describe(pfn), leaf);
+      k.violation('use-after-free', () => k.pages.describe(pfn), leaf, pfn);
       return;
     }
     const ds = this.dirtyStart[i]!;
     const de = this.dirtyEnd[i]!;
     if (de <= ds || offset >= de || offset + len <= ds) return;
     if (k.pages.reported[i] === 0) {
-      k.violation('cpu-access-device-owned', () => `${k.pages.describe(pfn)}: read of bytes ${Math.max(offset, ds)}..${Math.min(offset + len, de) - 1} before dma_sync_single_for_cpu`, leaf);
+      k.violation('cpu-access-device-owned', () => `${k.pages.describe(pfn)}: read of bytes ${Math.max(offset, ds)}..${Math.min(offset + len, de) - 1} before dma_sync_single_for_cpu`, leaf, pfn);
     }
     this.dirtyEnd[i] = ds;
   }

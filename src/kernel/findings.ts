@@ -9,7 +9,10 @@ export class TraceComplete extends Error {
 
 export interface FirstOccurrence {
   t_ns: number;
+  /** The frame the finding concerns: the receive frame of its page, else the frame being processed. */
   frame: number;
+  /** The frame of the skb being processed (freed, attached) when it differs from `frame`. */
+  skb_frame?: number;
   object: string;
   path: string[];
 }
@@ -28,10 +31,14 @@ export class Findings {
   private readonly leaks = new Map<LeakKind, Entry>();
 
   /** Counts a violation; the first one of its kind keeps its object and the call path (stack[0..depth)). */
-  violation(kind: ViolationKind, tNs: number, frame: number, describe: () => string, stack: readonly string[], depth: number): void {
+  violation(kind: ViolationKind, tNs: number, frame: number, skbFrame: number, describe: () => string, stack: readonly string[], depth: number): void {
     const e = this.violations.get(kind);
     if (e) e.count++;
-    else this.violations.set(kind, { count: 1, first: { t_ns: tNs, frame, object: describe(), path: stack.slice(0, Math.min(depth, stack.length)) } });
+    else {
+      const first: FirstOccurrence = { t_ns: tNs, frame, object: describe(), path: stack.slice(0, Math.min(depth, stack.length)) };
+      if (skbFrame !== frame) first.skb_frame = skbFrame;
+      this.violations.set(kind, { count: 1, first });
+    }
   }
 
   leak(kind: LeakKind, count: number, first: FirstOccurrence): void {

@@ -119,9 +119,12 @@ export class Kernel {
     this.depth = 0;
   }
 
-  violation(kind: ViolationKind, describe: () => string, leaf?: string): void {
+  /** A finding; about a page (`pfn`), its frame is the page's receive frame and the current skb's frame is kept beside it. */
+  violation(kind: ViolationKind, describe: () => string, leaf?: string, pfn?: number): void {
     if (leaf !== undefined) this.enter(leaf);
-    this.findings.violation(kind, this.now, this.frame, describe, this.stack, this.depth);
+    const i = pfn === undefined ? -1 : this.pages.idx(pfn);
+    const rx = i < 0 ? 0 : this.pages.rxFrame[i]!;
+    this.findings.violation(kind, this.now, rx > 0 ? rx : this.frame, this.frame, describe, this.stack, this.depth);
     if (leaf !== undefined) this.leave();
     if (this.traceUntil?.has(kind) && this.findings.has(this.traceUntil)) throw new TraceComplete();
   }
@@ -158,6 +161,7 @@ export class Kernel {
     p.ppMagic[i] = 0;
     p.private[i] = 0;
     p.dmaAddr[i] = 0;
+    p.rxFrame[i] = 0;
     p.reported[i] = 0;
     p.asFrag[i] = 0;
     p.holder[i] = 0;
@@ -175,7 +179,7 @@ export class Kernel {
   get_page(pfn: number): void {
     const i = this.pages.idx(pfn);
     if (this.pages.owner[i] === Owner.free || this.pages.refcount[i]! <= 0) {
-      this.violation('use-after-free', () => this.pages.describe(pfn), 'get_page');
+      this.violation('use-after-free', () => this.pages.describe(pfn), 'get_page', pfn);
       return;
     }
     this.pages.refcount[i]!++;
@@ -186,7 +190,7 @@ export class Kernel {
     const p = this.pages;
     const i = p.idx(pfn);
     if (p.owner[i] === Owner.free || p.refcount[i]! <= 0) {
-      this.violation('page-double-free', () => p.describe(pfn), 'put_page');
+      this.violation('page-double-free', () => p.describe(pfn), 'put_page', pfn);
       return;
     }
     if (--p.refcount[i]! > 0) return;
@@ -201,7 +205,7 @@ export class Kernel {
     const i = p.idx(pfn);
     const order = p.order[i]!;
     if (this.dma.pageFreed(pfn)) {
-      this.violation('freed-while-mapped', () => p.describe(pfn), '__free_pages');
+      this.violation('freed-while-mapped', () => p.describe(pfn), '__free_pages', pfn);
     }
     // A pool page that reaches the allocator without leaving the pool stays in its inflight count.
     if (p.owner[i] === Owner.pool) {

@@ -68,6 +68,8 @@ export class PageTable {
   readonly dmaAddr: Float64Array;
   /** Bumped each time the NIC writes a frame into the page. */
   readonly gen: Uint32Array;
+  /** The frame the NIC last wrote into the page (0: none since it was allocated). */
+  readonly rxFrame: Uint32Array;
   /** Page was reported in a finding that makes later DMA API errors on it consequences. */
   readonly reported: Uint8Array;
   /** Already reported as pp-page-as-frag during this ownership. */
@@ -89,6 +91,7 @@ export class PageTable {
     this.private = new Float64Array(count);
     this.dmaAddr = new Float64Array(count);
     this.gen = new Uint32Array(count);
+    this.rxFrame = new Uint32Array(count);
     this.reported = new Uint8Array(count);
     this.asFrag = new Uint8Array(count);
     this.holder = new Uint16Array(count);

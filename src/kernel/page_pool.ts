@@ -168,7 +168,7 @@ export class PagePool {
   private checkRecycled(pfn: number): number {
     const pg = this.k.pages;
     if (pg.refcount[pg.idx(pfn)] !== 1) {
-      this.k.violation('recycle-while-referenced', () => `${pg.describe(pfn)} refcount ${pg.refcount[pg.idx(pfn)]!} in the pool`, 'page_pool_alloc_pages');
+      this.k.violation('recycle-while-referenced', () => `${pg.describe(pfn)} refcount ${pg.refcount[pg.idx(pfn)]!} in the pool`, 'page_pool_alloc_pages', pfn);
     }
     return pfn;
   }
@@ -218,7 +218,7 @@ export class PagePool {
       if (stored !== a) {
         pg.reported[i] = 1;
         k.dma.noteTruncated(stored, a);
-        k.violation('dma-addr-truncated', () => `${pg.describe(pfn)}: DMA address 0x${a.toString(16)} kept as 0x${stored.toString(16)} in page->private`, 'set_page_private');
+        k.violation('dma-addr-truncated', () => `${pg.describe(pfn)}: DMA address 0x${a.toString(16)} kept as 0x${stored.toString(16)} in page->private`, 'set_page_private', pfn);
       }
     } else {
       pg.dmaAddr[i] = a;
@@ -259,7 +259,7 @@ export class PagePool {
     }
     if (any && !allowDirect) allowDirect = this.napiLocal();
     if (!this.owns(pfn)) {
-      k.violation('wrong-recycle', () => (headObj >= 0 ? k.slab.describe(headObj) : pg.describe(pfn)));
+      k.violation('wrong-recycle', () => (headObj >= 0 ? k.slab.describe(headObj) : pg.describe(pfn)), undefined, headObj >= 0 ? undefined : pfn);
       k.leave();
       return false;
     }
@@ -272,7 +272,7 @@ export class PagePool {
         k.dma.dma_sync_single_range_for_device(this.dmaAddr(pfn), this.p.offset, len, this.p.dmaDir);
       }
       if (allowDirect && !k.inNapi) {
-        k.violation('direct-recycle-outside-napi', () => pg.describe(pfn), 'page_pool_recycle_direct');
+        k.violation('direct-recycle-outside-napi', () => pg.describe(pfn), 'page_pool_recycle_direct', pfn);
         allowDirect = false;
       }
       // After page_pool_destroy NAPI is gone: a page comes back through the ring and the next retry scrubs it.
@@ -314,7 +314,7 @@ export class PagePool {
     const i = pg.idx(pfn);
     k.enter('page_pool_release_page');
     if (!this.owns(pfn)) {
-      k.violation('page-double-free', () => `${pg.describe(pfn)} released from a pool that does not own it`);
+      k.violation('page-double-free', () => `${pg.describe(pfn)} released from a pool that does not own it`, undefined, pfn);
       k.leave();
       return;
     }
@@ -339,7 +339,7 @@ export class PagePool {
     while (this.cacheCount > 0) this.returnPage(this.cache[--this.cacheCount]!);
     for (let pfn = this.ring.consume(); pfn >= 0; pfn = this.ring.consume()) {
       if (k.pages.refcount[k.pages.idx(pfn)] !== 1) {
-        k.violation('recycle-while-referenced', () => k.pages.describe(pfn), 'page_pool_empty_ring');
+        k.violation('recycle-while-referenced', () => k.pages.describe(pfn), 'page_pool_empty_ring', pfn);
       }
       this.returnPage(pfn);
     }

@@ -1208,7 +1208,7 @@ export function checkPoolFrag(k: Kernel, s: SkBuff, pfn: number): void {
   const pool = k.pools[k.pages.pool[i]!];
   if (!pool?.owns(pfn) || k.pages.asFrag[i] === 1) return;
   k.pages.asFrag[i] = 1;
-  k.violation('pp-page-as-frag', () => `${k.pages.describe(pfn)} attached to ${s.describe()}`);
+  k.violation('pp-page-as-frag', () => `${k.pages.describe(pfn)} attached to ${s.describe()}`, undefined, pfn);
 }
 
 export type GroResult = 'refused' | 'frags' | 'stolen_head' | 'frag_list';

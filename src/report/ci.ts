@@ -1,6 +1,6 @@
 /** Human output of `pp-sim ci` and `pp-sim merge`: one summary table, then a short block per failed case. */
 import type { Finding, Report } from '../sim/report.js';
-import { borderless, formatNs, painter, type ColorOpt } from './human.js';
+import { borderless, painter, whenText, type ColorOpt } from './human.js';
 import type { JunitCase } from './junit.js';
 import { byCodeUnit, ciCaseId, sortFindings } from './json.js';
 
@@ -34,7 +34,7 @@ function failedBlock(c: JunitCase, r: Report, o: CiTableOptions): string[] {
   const out = [`${p.red.bold('FAIL')} ${ciCaseId(c)}`];
   const f = firstFinding(r);
   if (f) {
-    out.push(`  ${f.kind} ×${String(f.count)}: ${f.first.object} (frame ${String(f.first.frame)}${f.first.t_ns > 0 ? `, t=${formatNs(f.first.t_ns)}` : ''})`);
+    out.push(`  ${f.kind} ×${String(f.count)}: ${f.first.object} (${whenText(f.first)})`);
     out.push(`    ${f.first.path.join(' → ')}`);
   }
   for (const e of r.expect.filter((x) => !x.ok)) out.push(`  expectation failed: ${e.check} (actual ${String(e.actual)})`);

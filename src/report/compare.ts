@@ -1,10 +1,12 @@
 /** Human output of `pp-sim compare`: one table per scenario, a column per branch. */
 import { COUNTER_NAMES } from '../kernel/names.js';
 import type { Report } from '../sim/report.js';
-import { borderless, painter, type Cell, type ColorOpt } from './human.js';
+import type { Setup } from '../sim/config.js';
+import { borderless, formatNs, painter, platformLabel, type Cell, type ColorOpt } from './human.js';
 import { byCodeUnit, findingKinds } from './json.js';
 
-export type CompareCell = { branch: string; report: Report } | { branch: string; skipped: string };
+/** One column: a report, or a skipped run with its reason and the overrides it was asked for. */
+export type CompareCell = { branch: string; report: Report } | { branch: string; skipped: string; setup?: Setup };
 
 interface Row {
   label: string;
@@ -52,9 +54,39 @@ function buildRows(reports: readonly Report[]): Row[] {
   return rows;
 }
 
-export function renderCompare(scenario: string, cells: readonly CompareCell[], o: ColorOpt): string {
+/** What every column shares, for the one header line. */
+export interface CompareHead {
+  scenario: string;
+  seed: number;
+  durationNs: number;
+  /** A step scenario: no simulated duration. */
+  steps: boolean;
+  /** The platform asked for (what the header says when no column ran). */
+  platform: string;
+}
+
+/** A column's head: the branch, then each override on its own line (facts only when not every column has them). */
+function columnHead(cell: CompareCell, commonFacts: ReadonlySet<string>): string {
+  const s = 'report' in cell ? cell.report.setup : cell.setup;
+  const from = s?.branchFile !== undefined ? [`from ${s.branchFile}`] : [];
+  const extra = [...(s?.knobs ?? []), ...(s?.facts ?? []).filter((f) => !commonFacts.has(f))].map((x) => `+${x}`);
+  return [cell.branch, ...from, ...extra].join('\n');
+}
+
+/** A column's name on one line, for footnotes and finding lines. */
+function columnName(cell: CompareCell, commonFacts: ReadonlySet<string>): string {
+  return columnHead(cell, commonFacts).replace(/\n(\+)?/g, (_m, plus: string | undefined) => (plus ? ' +' : ' '));
+}
+
+export function renderCompare(head: CompareHead, cells: readonly CompareCell[], o: ColorOpt): string {
   const c = painter(o);
   const reports = cells.flatMap((cell) => ('report' in cell ? [cell.report] : []));
+  const setups = cells.map((cell) => ('report' in cell ? cell.report.setup : cell.setup));
+  const commonFacts = new Set((setups[0]?.facts ?? []).filter((f) => setups.every((s) => s?.facts.includes(f) === true)));
+  const platforms = [...new Set(reports.map((r) => r.platform))];
+  const platform = platforms.length > 1 ? 'per column' : platformLabel(platforms[0] ?? head.platform, { knobs: [], facts: [...commonFacts] });
+  const when = head.steps ? 'steps' : `${formatNs(head.durationNs)} simulated`;
+  const title = `${c.bold(head.scenario)}  seed ${String(head.seed)}  ${when}  platform ${platform}`;
   const rows = buildRows(reports);
   const out: Cell[][] = rows.map((row) => {
     const differs = new Set(row.values).size > 1;
@@ -64,32 +96,39 @@ export function renderCompare(scenario: string, cells: readonly CompareCell[], o
     cells.forEach((cell) => {
       if ('skipped' in cell) return;
       const v = row.values[ri++] ?? '';
-      if (row.verdict === true) line.push(v === 'clean' ? c.green(v) : c.red(v));
+      // A long verdict takes one line per finding kind, so the column stays narrow.
+      if (row.verdict === true) line.push(v === 'clean' ? c.green(v) : v.split(', ').map((x) => c.red(x)).join('\n'));
       else if (differs) line.push(c.bold.yellow(v));
       else line.push(v === '0' ? c.dim(v) : v);
     });
     return line;
   });
-  // Skipped branches get one cell spanning every row, inserted at their column.
+  // A skipped column is one narrow cell spanning every row; its reason is a footnote.
+  const notes: string[] = [];
   cells.forEach((cell, col) => {
     if (!('skipped' in cell)) return;
+    notes.push(`[${String(notes.length + 1)}] ${columnName(cell, commonFacts)} skipped: ${cell.skipped}`);
     const first = out[0];
-    if (first) first.splice(col + 1, 0, { content: c.dim(`skipped: ${cell.skipped}`), rowSpan: out.length });
+    if (first) first.splice(col + 1, 0, { content: c.dim(`skipped [${String(notes.length)}]`), rowSpan: out.length });
   });
-  const head = [c.bold(scenario), ...cells.map((cell) => c.bold(cell.branch))];
+  const heads = ['', ...cells.map((cell) => c.bold(columnHead(cell, commonFacts)))];
   const aligns = ['left' as const, ...cells.map((cell) => ('skipped' in cell ? ('left' as const) : ('right' as const)))];
-  return borderless(head, aligns, out, '') + '\n' + findingLines(reports, o);
+  const table = borderless(heads, aligns, out, '');
+  const tail = [...notes.map((n) => `  ${c.dim(n)}`), ...findingLines(cells, commonFacts, o)];
+  return `${title}\n${table}\n${tail.length > 0 ? `${tail.join('\n')}\n` : ''}`;
 }
 
-/** Each branch's findings with the first occurrence's object and kernel call path. */
-function findingLines(reports: readonly Report[], o: ColorOpt): string {
+/** Each column's findings with the first occurrence's object and kernel call path. */
+function findingLines(cells: readonly CompareCell[], commonFacts: ReadonlySet<string>, o: ColorOpt): string[] {
   const c = painter(o);
   const lines: string[] = [];
-  for (const r of reports) {
+  for (const cell of cells) {
+    if (!('report' in cell)) continue;
+    const r = cell.report;
     for (const f of [...r.violations, ...r.leaks]) {
-      lines.push(`  ${c.bold(r.branch)}: ${c.red(f.kind)} x${f.count}: ${f.first.object}`);
+      lines.push(`  ${c.bold(columnName(cell, commonFacts))}: ${c.red(f.kind)} x${String(f.count)}: ${f.first.object}`);
       lines.push(`      ${f.first.path.join(' → ')}`);
     }
   }
-  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+  return lines;
 }

@@ -1,8 +1,8 @@
 /** GitHub Actions workflow commands and the job summary (ecosystem.md §4). */
 import type { ViolationKind } from '../kernel/names.js';
 import type { Finding } from '../sim/report.js';
-import type { JunitCase } from './junit.js';
-import { formatNs } from './human.js';
+import { caseBranch, type JunitCase } from './junit.js';
+import { whenText } from './human.js';
 import { byCodeUnit, sortFindings } from './json.js';
 
 /** Worst first: memory corruption, then wrong ownership, then DMA API misuse, then design rules. */
@@ -34,7 +34,7 @@ interface Annotation {
 
 function findingMessage(c: JunitCase, f: Finding<string>, what: string): string {
   return [
-    `${c.scenario}: ${f.kind}${what} ×${String(f.count)}; first ${f.first.object} (frame ${String(f.first.frame)}${f.first.t_ns > 0 ? `, t=${formatNs(f.first.t_ns)}` : ''})`,
+    `${c.scenario}: ${f.kind}${what} ×${String(f.count)}; first ${f.first.object} (${whenText(f.first)})`,
     `path: ${f.first.path.join(' → ')}`,
     `kernel: ${f.kernel}`,
   ].join('\n');
@@ -49,20 +49,20 @@ function annotations(cases: readonly JunitCase[]): Annotation[] {
       const sev = SEVERITY.indexOf(f.kind);
       out.push({
         rank: sev < 0 ? SEVERITY.length : sev, count: f.count, order, file: c.file,
-        title: `${f.kind} [${c.branch}]`, message: findingMessage(c, f, ''),
+        title: `${f.kind} [${caseBranch(c)}]`, message: findingMessage(c, f, ''),
       });
     }
     for (const f of r.leaks) {
       out.push({
         rank: 100, count: f.count, order, file: c.file,
-        title: `${f.kind} [${c.branch}]`, message: findingMessage(c, f, ' leak'),
+        title: `${f.kind} [${caseBranch(c)}]`, message: findingMessage(c, f, ' leak'),
       });
     }
     for (const e of r.expect) {
       if (e.ok) continue;
       out.push({
         rank: 200, count: 0, order, file: c.file,
-        title: `expectation [${c.branch}]`, message: `${c.scenario}: expectation failed: ${e.check} (actual ${String(e.actual)})`,
+        title: `expectation [${caseBranch(c)}]`, message: `${c.scenario}: expectation failed: ${e.check} (actual ${String(e.actual)})`,
       });
     }
   });
@@ -111,7 +111,7 @@ export function renderStepSummary(cases: readonly JunitCase[]): string {
       ];
       findings = parts.length > 0 ? parts.join(', ') : 'clean';
     }
-    rows.push(`| ${md(c.scenario)} | ${md(c.branch)} | ${result} | ${md(findings)} |`);
+    rows.push(`| ${md(c.scenario)} | ${md(caseBranch(c))} | ${result} | ${md(findings)} |`);
   }
   return [
     '## pp-sim',

@@ -2,7 +2,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { COUNTER_NAMES, type CounterName } from '../kernel/names.js';
-import type { IntervalLine, Report } from '../sim/report.js';
+import type { Setup } from '../sim/config.js';
+import type { IntervalLine, PoolInterval, Report } from '../sim/report.js';
 import type { HoldersView, PoolView } from '../sim/holders.js';
 import { sortFindings } from './json.js';
 
@@ -95,7 +96,40 @@ function secs(ns: number): string {
   return (ns / 1e9).toFixed(1).padStart(4);
 }
 
-/** One iperf 2 interval line without the pool columns. */
+/** "1 frame", "2 frames", "2 branches". */
+export function plural(n: number, word: string): string {
+  return `${String(n)} ${word}${n === 1 ? '' : /(s|sh|ch|x)$/.test(word) ? 'es' : 's'}`;
+}
+
+/** A run's branch as a header names it: "mvneta_07 (+coalesce=reject)", "mine from my.yaml". */
+export function branchLabel(branch: string, s: Setup | undefined): string {
+  const from = s?.branchFile !== undefined ? ` from ${s.branchFile}` : '';
+  const plus = s && s.knobs.length > 0 ? ` (${s.knobs.map((k) => `+${k}`).join(' ')})` : '';
+  return `${branch}${from}${plus}`;
+}
+
+/** A run's platform with the facts it overrides: "espressobin (+dsa=false)". */
+export function platformLabel(platform: string, s: Setup | undefined): string {
+  return s && s.facts.length > 0 ? `${platform} (${s.facts.map((f) => `+${f}`).join(' ')})` : platform;
+}
+
+/** "branch X (+k=v)  platform Y (+f=v)": everything a header needs to reproduce the run's kernel. */
+export function setupText(r: Pick<Report, 'branch' | 'platform' | 'setup'>): string {
+  return `branch ${branchLabel(r.branch, r.setup)}  platform ${platformLabel(r.platform, r.setup)}`;
+}
+
+/** A finding's frame: "3", or "3 (skb of frame 2)" when the skb being processed came from another frame. */
+export function frameCell(first: { frame: number; skb_frame?: number }): string {
+  return first.skb_frame === undefined ? String(first.frame) : `${String(first.frame)} (skb of frame ${String(first.skb_frame)})`;
+}
+
+/** "frame 3, skb of frame 2, t=1.5ms": where a finding happened, for one-line messages. */
+export function whenText(first: { t_ns: number; frame: number; skb_frame?: number }): string {
+  const skb = first.skb_frame === undefined ? '' : `, skb of frame ${String(first.skb_frame)}`;
+  return `frame ${String(first.frame)}${skb}${first.t_ns > 0 ? `, t=${formatNs(first.t_ns)}` : ''}`;
+}
+
+/** One iperf 2 interval line. */
 function iperfLine(id: number, l: IntervalLine): string {
   const dur = (l.endNs - l.startNs) / 1e9;
   const bw = dur > 0 ? (l.bytes * 8) / dur : 0;
@@ -121,41 +155,62 @@ function totalLine(lines: IntervalLine[]): IntervalLine | undefined {
     datagrams: sum((l) => l.datagrams),
     lost: sum((l) => l.lost),
     total: sum((l) => l.total),
-    recycled: sum((l) => l.recycled),
-    released: sum((l) => l.released),
   };
 }
 
-const POOL_HEAD = ['Recycled', 'Released', 'Inflight'] as const;
+/** The pool's whole-run line: every interval summed, in flight at the end. */
+function poolTotal(pool: readonly PoolInterval[]): PoolInterval | undefined {
+  const first = pool[0];
+  const last = pool[pool.length - 1];
+  if (!first || !last || pool.length < 2) return undefined;
+  const sum = (f: (p: PoolInterval) => number): number => pool.reduce((a, p) => a + f(p), 0);
+  return { startNs: first.startNs, endNs: last.endNs, recycled: sum((p) => p.recycled), released: sum((p) => p.released), inflight: last.inflight };
+}
 
-function renderIntervals(intervals: IntervalLine[], c: ChalkInstance): string {
+/**
+ * iperf 2's interval table, flows side by side per interval; after each interval one `[ PP]` line
+ * with the board's page_pool figures, which belong to no single flow.
+ */
+function renderIntervals(intervals: IntervalLine[], pool: readonly PoolInterval[], c: ChalkInstance): string {
   const flows = new Map<string, IntervalLine[]>();
   for (const l of intervals) {
     const list = flows.get(l.flow);
     if (list) list.push(l);
     else flows.set(l.flow, [l]);
   }
+  const ids = new Map<string, number>();
   const out: string[] = [];
-  let id = 3;
-  for (const [flow, lines] of flows) {
-    const udp = lines.some((l) => l.udp);
-    const total = totalLine(lines);
-    const all = total ? [...lines, total] : lines;
-    const texts = all.map((l) => iperfLine(id, l));
-    const pool = all.map((l) => [l.recycled, l.released, l.inflight].map(String));
-    let head = '[ ID] Interval       Transfer     Bandwidth';
-    if (udp) head += '       Lost/Total Datagrams';
-    const w = Math.max(head.length, ...texts.map((t) => t.length));
-    const cw = POOL_HEAD.map((h, i) => Math.max(h.length, ...pool.map((p) => (p[i] ?? '').length)));
-    const cols = (vals: readonly string[]): string => vals.map((v, i) => v.padStart(cw[i] ?? 0)).join('  ');
-    out.push(`[${String(id).padStart(3)}] ${flow}`);
-    out.push(`${head.padEnd(w)}    ${cols(POOL_HEAD)}`.trimEnd());
-    texts.forEach((t, i) => {
-      const line = `${t.padEnd(w)}    ${cols(pool[i] ?? [])}`;
-      out.push(all[i] === total ? c.bold(line) : line);
-    });
-    id++;
+  for (const flow of flows.keys()) {
+    ids.set(flow, 3 + ids.size);
+    out.push(`[${String(ids.get(flow)).padStart(3)}] ${flow}`);
   }
+  let head = '[ ID] Interval       Payload      Bandwidth';
+  if (intervals.some((l) => l.udp)) head += '       Lost/Total Datagrams';
+  out.push(head);
+  const pt = poolTotal(pool);
+  const poolAll = pt ? [...pool, pt] : pool;
+  const w = ['recycled', 'released', 'inflight'].map((k) => Math.max(...poolAll.map((p) => String(p[k as 'recycled']).length)));
+  const poolLine = (p: PoolInterval): string =>
+    `[ PP] ${secs(p.startNs)}-${secs(p.endNs)} sec  page_pool ${String(p.recycled).padStart(w[0] ?? 0)} recycled  ${String(p.released).padStart(w[1] ?? 0)} released  ${String(p.inflight).padStart(w[2] ?? 0)} in flight`;
+  // Intervals in time order; within one, flows in order of appearance.
+  const byTime = new Map<string, IntervalLine[]>();
+  for (const l of intervals) {
+    const key = `${String(l.startNs)}-${String(l.endNs)}`;
+    const list = byTime.get(key);
+    if (list) list.push(l);
+    else byTime.set(key, [l]);
+  }
+  const poolAt = new Map(pool.map((p) => [`${String(p.startNs)}-${String(p.endNs)}`, p]));
+  for (const [key, lines] of byTime) {
+    for (const l of lines) out.push(iperfLine(ids.get(l.flow) ?? 0, l));
+    const p = poolAt.get(key);
+    if (p) out.push(c.dim(poolLine(p)));
+  }
+  for (const [flow, lines] of flows) {
+    const total = totalLine(lines);
+    if (total) out.push(c.bold(iperfLine(ids.get(flow) ?? 0, total)));
+  }
+  if (pt) out.push(c.bold(poolLine(pt)));
   return out.join('\n');
 }
 
@@ -184,7 +239,7 @@ function renderFindingsTables(r: Report, c: ChalkInstance): string[] {
     out.push(`${c.bold('violations')}  ${c.green('none')}`);
   } else {
     const rows = vs.map((f) => [
-      c.red(f.kind), String(f.count), f.kernel, f.first.object, String(f.first.frame), f.first.path.join(' → '),
+      c.red(f.kind), String(f.count), f.kernel, f.first.object, frameCell(f.first), f.first.path.join(' → '),
     ]);
     out.push(section('violations', borderless(
       ['kind', 'count', 'kernel', 'first object', 'frame', 'path'],
@@ -244,12 +299,12 @@ export function renderRun(r: Report, o: ColorOpt): string {
   const c = painter(o);
   const parts: string[] = [];
   parts.push(
-    `${c.bold(r.scenario)}  branch ${r.branch}  platform ${r.platform}  seed ${String(r.seed)}  ` +
+    `${c.bold(r.scenario)}  ${setupText(r)}  seed ${String(r.seed)}  ` +
       // A step scenario has no clock: its frames are the rx steps.
-      `${r.intervals ? `${formatNs(r.sim.duration_ns)} simulated` : 'steps'}  ${String(r.sim.frames)} frames, ${formatTransfer(r.sim.bytes).trim()} sent` +
+      `${r.intervals ? `${formatNs(r.sim.duration_ns)} simulated` : 'steps'}  ${plural(r.sim.frames, 'frame')}, ${formatTransfer(r.sim.bytes).trim()} on the wire` +
       (r.randomChoices === 0 ? '\nseed: no random choice in this scenario (pp-sim explain seed)' : ''),
   );
-  if (r.intervals && r.intervals.length > 0) parts.push(renderIntervals(r.intervals, c));
+  if (r.intervals && r.intervals.length > 0) parts.push(renderIntervals(r.intervals, r.poolIntervals ?? [], c));
   if (r.holders) parts.push(section('holders', renderHolders(r.holders), c));
   if (r.kernel_log) parts.push(section('kernel log', renderKernelLog(r.kernel_log), c));
   parts.push(section('page_pool', borderless([], ['left', 'right'], counterRows(r, POOL_COUNTERS, c)), c));

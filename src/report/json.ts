@@ -62,6 +62,7 @@ function findingJson(f: Finding<string>): Json {
     ['first', obj([
       ['t_ns', f.first.t_ns],
       ['frame', f.first.frame],
+      ...(f.first.skb_frame !== undefined ? [['skb_frame', f.first.skb_frame] as const] : []),
       ['object', f.first.object],
       ['path', [...f.first.path]],
     ])],

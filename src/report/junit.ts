@@ -1,6 +1,7 @@
 /** JUnit XML for CI (ecosystem.md §4), written by hand. */
+import type { Setup } from '../sim/config.js';
 import type { Finding, Report } from '../sim/report.js';
-import { formatNs } from './human.js';
+import { branchLabel, whenText } from './human.js';
 import { byCodeUnit, findingKinds, sortFindings } from './json.js';
 
 export interface JunitCase {
@@ -10,6 +11,13 @@ export interface JunitCase {
   report?: Report;
   skipped?: string;
   timeS?: number;
+  /** Overrides of a case without a report (a skipped one); a report carries its own. */
+  setup?: Setup;
+}
+
+/** The case's branch with every override, as headers name it. */
+export function caseBranch(c: JunitCase): string {
+  return branchLabel(c.branch, c.report?.setup ?? c.setup);
 }
 
 /** Removes what XML 1.0 forbids: C0 controls other than TAB/LF/CR, lone surrogates, U+FFFE/U+FFFF. */
@@ -77,7 +85,7 @@ function firstFinding(r: Report): Finding<string> | undefined {
 function findingBody(label: string, f: Finding<string>): string[] {
   return [
     `${label} ${f.kind} x${String(f.count)}: ${f.kernel}`,
-    `  first: ${f.first.object} (frame ${String(f.first.frame)}${f.first.t_ns > 0 ? `, t=${formatNs(f.first.t_ns)}` : ''})`,
+    `  first: ${f.first.object} (${whenText(f.first)})`,
     `  path: ${f.first.path.join(' → ')}`,
   ];
 }
@@ -103,10 +111,14 @@ function failureXml(c: JunitCase, r: Report): string {
 
 function caseXml(c: JunitCase): string {
   const st = statusOf(c);
-  let x = `    <testcase${attrs([['classname', c.file], ['name', `${c.scenario} [${c.branch}]`], ['time', time(c.timeS)]])}>\n`;
+  let x = `    <testcase${attrs([['classname', c.file], ['name', `${c.scenario} [${caseBranch(c)}]`], ['time', time(c.timeS)]])}>\n`;
   const r = c.report;
+  const setup = r?.setup ?? c.setup;
   const props: [string, string][] = [['branch', c.branch]];
+  if (setup?.branchFile !== undefined) props.push(['branch_file', setup.branchFile]);
   if (r) props.push(['seed', String(r.seed)], ['platform', r.platform]);
+  const set = [...(setup?.knobs ?? []), ...(setup?.facts ?? [])];
+  if (set.length > 0) props.push(['set', set.join(' ')]);
   x += '      <properties>\n';
   for (const [k, v] of props) x += `        <property${attrs([['name', k], ['value', v]])}/>\n`;
   x += '      </properties>\n';

@@ -2,7 +2,7 @@ import type { Counters, Kernel } from '../kernel/kernel.js';
 import { COUNTER_NAMES } from '../kernel/names.js';
 import type { ResolvedConfig } from './config.js';
 import { evaluateExpect } from './expect.js';
-import type { IntervalLine, Report } from './report.js';
+import type { IntervalLine, PoolInterval, Report } from './report.js';
 import type { Scenario } from './scenario.js';
 import type { HoldersView } from './holders.js';
 
@@ -30,6 +30,7 @@ export interface ReportInput {
   holders?: HoldersView[];
   /** Draws from the seeded generator (0: the seed changed nothing). */
   randomChoices: number;
+  poolIntervals?: PoolInterval[];
 }
 
 export function buildReport(r: ReportInput): Report {
@@ -63,5 +64,7 @@ export function buildReport(r: ReportInput): Report {
   if (r.holders) report.holders = r.holders;
   if (k.log.length > 0) report.kernel_log = k.logSuppressed > 0 ? [...k.log, { t_ns: k.now, text: `(${k.logSuppressed} more lines not kept)` }] : [...k.log];
   report.randomChoices = r.randomChoices;
+  if (r.poolIntervals) report.poolIntervals = r.poolIntervals;
+  report.setup = r.config.setup;
   return report;
 }

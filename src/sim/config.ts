@@ -49,6 +49,23 @@ export interface ResolvedConfig {
   knobs: Knobs;
   platform: string;
   facts: PlatformFacts;
+  setup: Setup;
+}
+
+/** What a run changed from its named branch and platform, so a header can reproduce it. */
+export interface Setup {
+  /** The branch file given by path (user branches only). */
+  branchFile?: string;
+  /** `knob=value` where the value differs from the branch's own, in knob order. */
+  knobs: string[];
+  /** `fact=value` where the fact differs from the platform's, in fact order. */
+  facts: string[];
+}
+
+/** A platform fact as --set takes it (ram as 8G). */
+export function factText(key: string, v: boolean | number): string {
+  if (key !== 'ram' || typeof v !== 'number') return String(v);
+  return v % 2 ** 30 === 0 ? `${String(v / 2 ** 30)}G` : v % 2 ** 20 === 0 ? `${String(v / 2 ** 20)}M` : String(v);
 }
 
 /** One `--set`/`set:` override with where it was written. */
@@ -126,6 +143,7 @@ export function resolveConfig(
 ): ResolvedConfig {
   const b = findBranch(branches, branchName, branchLoc);
   const values = branchValues(branches, b);
+  const own = { ...values };
   const platform = PLATFORMS.find((p) => p.name === platformName);
   if (!platform) throw new InputError(`unknown platform '${platformName}' (known: ${PLATFORMS.map((p) => p.name).join(', ')})`, platformLoc);
   const facts: PlatformFacts = { ...platform.facts };
@@ -158,7 +176,13 @@ export function resolveConfig(
   }
   const knobs = {} as Record<KnobName, string>;
   for (const k of KNOB_NAMES) knobs[k] = notApplicable(k, values) ? 'n/a' : values[k];
-  return { branch: b.name, knobs: knobs as unknown as Knobs, platform: platform.name, facts };
+  const f = facts as unknown as Record<string, boolean | number>;
+  const f0 = platform.facts as unknown as Record<string, boolean | number>;
+  const setup: Setup = {
+    knobs: KNOB_NAMES.filter((k) => values[k] !== own[k]).map((k) => `${k}=${values[k]}`),
+    facts: PLATFORM_FACT_NAMES.filter((k) => f[k] !== f0[k]).map((k) => `${k}=${factText(k, f[k]!)}`),
+  };
+  return { branch: b.name, knobs: knobs as unknown as Knobs, platform: platform.name, facts, setup };
 }
 
 function locOf(os: readonly Override[], a: string, b: string): SourceLoc | undefined {

@@ -6,7 +6,7 @@ import { UdpSocket } from '../net/udp.js';
 import type { SkBuff } from '../kernel/skbuff.js';
 import { EventQueue } from './events.js';
 import { checkInvariants } from './invariants.js';
-import type { IntervalLine } from './report.js';
+import type { IntervalLine, PoolInterval } from './report.js';
 import { Rng } from './rng.js';
 import type { DeviceEvent, Host, XdpMode } from './scenario.js';
 import { holdersView, type HoldersView } from './holders.js';
@@ -127,6 +127,7 @@ export interface EngineResult {
   holders: HoldersView[];
   /** Draws from the seeded generator. */
   randomChoices: number;
+  poolIntervals: PoolInterval[];
 }
 
 /**
@@ -159,6 +160,7 @@ export class Engine implements TcpEnv {
   private readonly views: HoldersView[] = [];
   /** A release retry event is queued for the pool (by pool id). */
   private readonly retryQueued: boolean[] = [];
+  private readonly poolIntervals: PoolInterval[] = [];
   private lastIv = { t: 0, recycled: 0, released: 0, bytes: [] as number[], datagrams: [] as number[], lost: [] as number[], seq: [] as number[] };
   private readonly rng: Rng;
   private readonly byFlow: (Source | undefined)[] = [];
@@ -325,15 +327,13 @@ export class Engine implements TcpEnv {
         lost: lost - (L.lost[i] ?? 0),
         total: seq - (L.seq[i] ?? 0),
         udp: f.kind === 'udp',
-        recycled: recycled - L.recycled,
-        released: released - L.released,
-        inflight,
       });
       L.bytes[i] = bytes;
       L.datagrams[i] = dgrams;
       L.lost[i] = lost;
       L.seq[i] = seq;
     });
+    this.poolIntervals.push({ startNs: L.t, endNs: t, recycled: recycled - L.recycled, released: released - L.released, inflight });
     L.t = t;
     L.recycled = recycled;
     L.released = released;
@@ -395,7 +395,7 @@ export class Engine implements TcpEnv {
       }
     }
     this.drain();
-    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals, holders: this.views, randomChoices: this.rng.draws };
+    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals, holders: this.views, randomChoices: this.rng.draws, poolIntervals: this.poolIntervals };
   }
 
   /** One event from the heap. */

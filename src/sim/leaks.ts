@@ -79,7 +79,7 @@ export function judgeLeaks(k: Kernel, ctx: LeakContext): void {
     if (owner === Owner.pool && accounting) continue;
     pageLeaks++;
     leakedPages.push(pfn);
-    firstPage ??= { t_ns: ctx.tNs, frame: 0, object: `${pg.describe(pfn)} refcount ${refs}`, path: ['mvneta_stop', 'never freed'] };
+    firstPage ??= { t_ns: ctx.tNs, frame: pg.rxFrame[i]!, object: `${pg.describe(pfn)} refcount ${refs}`, path: ['mvneta_stop', 'never freed'] };
   }
   if (firstPage) k.findings.leak('page', pageLeaks, withHolders(k, firstPage, leakedPages));
 
@@ -90,7 +90,7 @@ export function judgeLeaks(k: Kernel, ctx: LeakContext): void {
     if (held.has(pfn) || pg.reported[pg.idx(pfn)] === 1) continue;
     mapLeaks++;
     mappedPages.push(pfn);
-    firstMap ??= { t_ns: ctx.tNs, frame: 0, object: `${pg.describe(pfn)} still mapped`, path: ['mvneta_stop', 'debug_dma_notify: pending DMA allocations'] };
+    firstMap ??= { t_ns: ctx.tNs, frame: pg.rxFrame[pg.idx(pfn)] ?? 0, object: `${pg.describe(pfn)} still mapped`, path: ['mvneta_stop', 'debug_dma_notify: pending DMA allocations'] };
   }
   if (firstMap) k.findings.leak('dma-mapping', mapLeaks, withHolders(k, firstMap, mappedPages));
 

@@ -1,5 +1,6 @@
 import type { CounterName, LeakKind, ViolationKind } from '../kernel/names.js';
 import type { HoldersView } from './holders.js';
+import type { Setup } from './config.js';
 
 /** The JSON report of contract §4, as plain data. Renderers in src/report/ turn it into text. */
 export interface Report {
@@ -17,7 +18,7 @@ export interface Report {
   leaks: Finding<LeakKind>[];
   expect: ExpectResult[];
   result: 'pass' | 'fail';
-  /** Per-interval lines for traffic scenarios (human output only; not part of the JSON). */
+  /** Per-interval lines of each flow for traffic scenarios (human output only; not part of the JSON). */
   intervals?: IntervalLine[];
   /** Holders views (--holders, holders steps): page-pool-get fields and who holds the pages. */
   holders?: HoldersView[];
@@ -25,13 +26,18 @@ export interface Report {
   kernel_log?: { t_ns: number; text: string }[];
   /** Draws from the seeded generator; 0 when the seed changed nothing (human output only, not in the JSON). */
   randomChoices?: number;
+  /** The pool's view per interval, board-wide (human output only). */
+  poolIntervals?: PoolInterval[];
+  /** What the run changed from its branch and platform (human output only; the JSON has every knob and fact). */
+  setup?: Setup;
 }
 
 export interface Finding<K extends string> {
   kind: K;
   count: number;
   kernel: string;
-  first: { t_ns: number; frame: number; object: string; path: string[] };
+  /** `frame`: the page's receive frame; `skb_frame`: the processed skb's frame when it differs. */
+  first: { t_ns: number; frame: number; skb_frame?: number; object: string; path: string[] };
 }
 
 export interface ExpectResult {
@@ -50,6 +56,12 @@ export interface IntervalLine {
   lost: number;
   total: number;
   udp: boolean;
+}
+
+/** One interval of every page_pool on the board: pages recycled and released in it, in flight at its end. */
+export interface PoolInterval {
+  startNs: number;
+  endNs: number;
   recycled: number;
   released: number;
   inflight: number;

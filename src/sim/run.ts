@@ -3,7 +3,7 @@ import { EDSA_TAG_LEN, ETH0_IFINDEX, ETH_HLEN, geometryOf, rxBufferBytes } from 
 import { UnsupportedError, type ResolvedConfig } from './config.js';
 import { buildReport, snapshotCounters } from './build-report.js';
 import { judgeLeaks } from './leaks.js';
-import type { IntervalLine, Report } from './report.js';
+import type { IntervalLine, PoolInterval, Report } from './report.js';
 import type { Scenario } from './scenario.js';
 import { checkInvariants } from './invariants.js';
 import { checkStepNames, StepRunner } from './steps.js';
@@ -95,7 +95,7 @@ export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[], 
   engine.nic.ifdown();
   settlePools(k);
   if (o.holders) r.holders.push(holdersView(k, `after close and teardown (${String(Number((k.now / 1e9).toFixed(3)))} s)`, ETH0_IFINDEX));
-  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.randomChoices, r.intervals, r.holders);
+  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.randomChoices, r.intervals, r.holders, r.poolIntervals);
 }
 
 /**
@@ -111,9 +111,9 @@ function settlePools(k: Kernel): void {
 }
 
 /** After teardown: leaks are judged and the report is built from the counters taken before it. */
-function finish(o: RunOptions, k: Kernel, counters: Counters, sim: Report['sim'], nameOf: (x: object) => string | undefined, randomChoices: number, intervals?: IntervalLine[], holders?: HoldersView[]): Report {
+function finish(o: RunOptions, k: Kernel, counters: Counters, sim: Report['sim'], nameOf: (x: object) => string | undefined, randomChoices: number, intervals?: IntervalLine[], holders?: HoldersView[], poolIntervals?: PoolInterval[]): Report {
   judgeLeaks(k, { nameOf, tNs: k.now });
-  return buildReport({ scenario: o.scenario, config: o.config, seed: o.seed, toolVersion: o.toolVersion, kernel: k, counters, sim, randomChoices, ...(intervals ? { intervals } : {}), ...(holders && holders.length > 0 ? { holders } : {}) });
+  return buildReport({ scenario: o.scenario, config: o.config, seed: o.seed, toolVersion: o.toolVersion, kernel: k, counters, sim, randomChoices, ...(intervals ? { intervals } : {}), ...(poolIntervals ? { poolIntervals } : {}), ...(holders && holders.length > 0 ? { holders } : {}) });
 }
 
 /** Runs a step scenario under a resolved branch and returns its report. */

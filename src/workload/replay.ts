@@ -195,23 +195,29 @@ function chooseBoard(s: Survey, cfg: ReplayConfig): Board {
   let why: string;
   if (given) {
     ip = given.ip;
+    if (isMulticastIPv4(ip) || ip === BCAST) throw new InputError(`'${cfg.to ?? ''}' is a group or broadcast address; the board is a unicast host (leave out the address to replay every frame to a listener)`, cfg.toLoc);
     why = `board ${u32ToIpv4(ip)} (given by ${cfg.toHint === '--to' ? '--to' : "the flow's to:"})`;
     if (!s.addrs.has(ip)) why += `; it does not appear in the capture, so every frame enters the NIC`;
   } else {
     if (s.addrs.size === 0) return { ip: undefined, port: undefined, picked: true, why: 'no IPv4 frames in the capture: every frame enters the NIC' };
-    const pick = quietestOfBusiest(s.addrs);
+    // The board is a unicast host that received something: never a group or broadcast address, nor a pure sender.
+    const hosts = new Map([...s.addrs].filter(([a, st]) => !isMulticastIPv4(a) && a !== BCAST && a !== 0 && (st.total > st.sent || s.selfPorts.has(a))));
+    if (hosts.size === 0) {
+      return { ip: undefined, port: undefined, picked: true, why: 'no unicast address in the capture receives frames (group or broadcast traffic only): the board is a listener and every frame enters the NIC; give --to to choose a board' };
+    }
+    const pick = quietestOfBusiest(hosts);
     if (!pick) {
-      const top = [...s.addrs.entries()].sort((a, b) => b[1].total - a[1].total || a[0] - b[0]).slice(0, 3);
-      const desc = top.map(([k, v]) => `${u32ToIpv4(k)} (${v.total} frames, sent ${v.sent})`).join(', ');
+      const top = [...hosts.entries()].sort((a, b) => b[1].total - a[1].total || a[0] - b[0]).slice(0, 3);
+      const desc = top.map(([k, v]) => `${u32ToIpv4(k)} (${v.total} frame${v.total === 1 ? '' : 's'}, sent ${v.sent})`).join(', ');
       throw boardError(cfg, `cannot tell which address is the board: ${desc}; give ${cfg.toHint} <ip>`);
     }
     ip = pick.key;
-    const st = s.addrs.get(ip)!;
+    const st = hosts.get(ip)!;
     if (pick.other === undefined) {
-      why = s.addrs.size === 1 ? `board ${u32ToIpv4(ip)} picked: the only IPv4 address in the capture` : `board ${u32ToIpv4(ip)} picked: the busiest address, and it sent fewer frames than any runner-up`;
+      why = hosts.size === 1 ? `board ${u32ToIpv4(ip)} picked: the only unicast IPv4 address in the capture that receives frames` : `board ${u32ToIpv4(ip)} picked: the busiest unicast address, and it sent fewer frames than any runner-up`;
     } else {
-      const o = s.addrs.get(pick.other)!;
-      why = `board ${u32ToIpv4(ip)} picked: of the two busiest addresses it sent fewer frames (${st.sent} of ${st.total}; ${u32ToIpv4(pick.other)} sent ${o.sent} of ${o.total})`;
+      const o = hosts.get(pick.other)!;
+      why = `board ${u32ToIpv4(ip)} picked: of the two busiest unicast addresses it sent fewer frames (${st.sent} of ${st.total}; ${u32ToIpv4(pick.other)} sent ${o.sent} of ${o.total})`;
     }
   }
   // Frames the board sent to itself (loopback): its side is a port.

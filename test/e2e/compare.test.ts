@@ -34,3 +34,35 @@ test('compare: an unknown branch is an input error (exit 2)', () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /unknown branch 'nope'/);
 });
+
+test('compare: variants of one branch (A A:knob=value) are two columns; --quiet keeps the closing line', () => {
+  const r = run(['compare', 'mvneta_07', 'mvneta_07:coalesce=reject', '--scenario', 'coalesce', '--json', '-', '--no-color']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { reports: Report[] };
+  assert.deepEqual(j.reports.map((x) => `${x.branch} ${x.knobs.coalesce ?? ''}`), ['mvneta_07 steal', 'mvneta_07 reject']);
+  const lines = r.err.split('\n');
+  assert.equal(lines[0], 'coalesce  seed 1  steps  platform espressobin');
+  assert.match(lines[1]!, /^\s+mvneta_07\s+mvneta_07$/);
+  assert.match(lines[2]!, /^\s+\+coalesce=reject$/);
+  assert.match(r.err, /\* knob coalesce +steal +reject\n/);
+  assert.match(r.err, /\npp-sim: 2 runs \(2 branches × 1 scenario\): 0 clean, 2 with findings, 0 skipped\n$/);
+  const q = run(['compare', 'mvneta_07', 'upstream-6.1', '--scenario', 'coalesce', '--quiet']);
+  assert.equal(q.code, 0, q.err);
+  assert.equal(q.out, 'pp-sim: 2 runs (2 branches × 1 scenario): 1 clean, 1 with findings, 0 skipped\n');
+});
+
+test('compare: an error about an operand names the operand, not --branch', () => {
+  const cases: [string, RegExp][] = [
+    ['nope', /^pp-sim: compare nope: unknown branch 'nope'/],
+    ['mvneta_07:coalesce=rejct', /^pp-sim: compare mvneta_07:coalesce=rejct: coalesce: knob coalesce has no value 'rejct'/],
+    ['mvneta_07:coalesce', /^pp-sim: mvneta_07:coalesce: no built-in scenario|^pp-sim: compare mvneta_07:coalesce: unknown branch/],
+    ['mvneta_07:coalesce=reject,xdp', /^pp-sim: compare mvneta_07:coalesce=reject,xdp: takes branch:knob=value\[,knob=value...\], got 'xdp'/],
+  ];
+  for (const [op, want] of cases) {
+    const r = run(['compare', 'upstream-6.1', op, '--scenario', 'coalesce']);
+    assert.equal(r.code, 2, op);
+    assert.match(r.err, want, op);
+    assert.ok(!r.err.includes('--branch'), op);
+    assert.equal(r.err.trim().split('\n').length, 1, op);
+  }
+});

@@ -1,5 +1,5 @@
 /**
- * The reference tables of /work/shared/reference/skbuff-semantics.md as tests: §5.1 (reference
+ * The reference tables of docs/skbuff-semantics.md as tests: §5.1 (reference
  * mechanics, identical in all three models) and §5.2 (does a page_pool return hook fire, and is it
  * correct), one generated test per row and model.
  *

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { COUNTER_NAMES, VIOLATIONS, LEAKS, type CounterName } from '../../src/kernel/names.js';
 import type { Report } from '../../src/sim/report.js';
 import { renderCiJson, renderCompareJson, renderReportJson } from '../../src/report/json.js';
-import { closingLine, formatBandwidth, formatG2, formatTransfer, renderRun } from '../../src/report/human.js';
+import { branchLabel, closingLine, platformLabel, formatBandwidth, formatG2, formatTransfer, renderRun } from '../../src/report/human.js';
 import { renderCompare } from '../../src/report/compare.js';
 import { renderJunit, stripXmlForbidden, type JunitCase } from '../../src/report/junit.js';
 import { escapeData, escapeProperty, renderGithubAnnotations, renderStepSummary } from '../../src/report/github.js';
@@ -42,8 +42,12 @@ function fixture(over: Partial<Report> = {}): Report {
     expect: [{ check: 'violations == 0', ok: false, actual: 4 }, { check: 'skb.clone == rx.frames', ok: true, actual: 81380 }],
     result: 'fail',
     intervals: [
-      { flow: 'udp 226.94.1.1:5001', startNs: 0, endNs: 1e9, bytes: 119628600, datagrams: 81380, lost: 0, total: 81380, udp: true, recycled: 81000, released: 0, inflight: 512 },
-      { flow: 'udp 226.94.1.1:5001', startNs: 1e9, endNs: 2e9, bytes: 119628600, datagrams: 81380, lost: 3, total: 81383, udp: true, recycled: 81380, released: 2, inflight: 510 },
+      { flow: 'udp 226.94.1.1:5001', startNs: 0, endNs: 1e9, bytes: 119628600, datagrams: 81380, lost: 0, total: 81380, udp: true },
+      { flow: 'udp 226.94.1.1:5001', startNs: 1e9, endNs: 2e9, bytes: 119628600, datagrams: 81380, lost: 3, total: 81383, udp: true },
+    ],
+    poolIntervals: [
+      { startNs: 0, endNs: 1e9, recycled: 81000, released: 0, inflight: 512 },
+      { startNs: 1e9, endNs: 2e9, recycled: 81380, released: 2, inflight: 510 },
     ],
     ...over,
   };
@@ -135,25 +139,84 @@ test('human run output: colour only when asked', () => {
   assert.ok(!renderRun(rest, { color: false }).includes('[ ID]'));
 });
 
+test('iperf table: the pool line once per interval, not per flow; payload and wire bytes labelled', () => {
+  const two = fixture({
+    intervals: [
+      { flow: 'udp 226.94.1.1:5001', startNs: 0, endNs: 1e9, bytes: 1000, datagrams: 1, lost: 0, total: 1, udp: true },
+      { flow: 'tcp 192.168.200.1:5001', startNs: 0, endNs: 1e9, bytes: 2000, datagrams: 0, lost: 0, total: 0, udp: false },
+      { flow: 'udp 226.94.1.1:5001', startNs: 1e9, endNs: 2e9, bytes: 1000, datagrams: 1, lost: 0, total: 1, udp: true },
+      { flow: 'tcp 192.168.200.1:5001', startNs: 1e9, endNs: 2e9, bytes: 2000, datagrams: 0, lost: 0, total: 0, udp: false },
+    ],
+  });
+  const lines = renderRun(two, { color: false }).split('\n');
+  const pool = lines.filter((l) => l.startsWith('[ PP]'));
+  // two intervals and the whole run: recycled and released summed, in flight as at the end
+  assert.deepEqual(pool, [
+    '[ PP]  0.0- 1.0 sec  page_pool  81000 recycled  0 released  512 in flight',
+    '[ PP]  1.0- 2.0 sec  page_pool  81380 recycled  2 released  510 in flight',
+    '[ PP]  0.0- 2.0 sec  page_pool 162380 recycled  2 released  510 in flight',
+  ]);
+  const at = lines.indexOf(pool[0]!);
+  assert.match(lines[at - 2]!, /^\[ {2}3\] {2}0\.0- 1\.0 sec/);
+  assert.match(lines[at - 1]!, /^\[ {2}4\] {2}0\.0- 1\.0 sec/);
+  assert.ok(!lines.some((l) => /Recycled|Inflight/.test(l)), 'no pool columns under the flows');
+  assert.match(lines[0]!, /161917 frames, 233 MBytes on the wire$/);
+  assert.ok(lines.includes('[ ID] Interval       Payload      Bandwidth       Lost/Total Datagrams'));
+  assert.match(renderRun(fixture({ sim: { duration_ns: 0, frames: 1, bytes: 60 } }), { color: false }), / 1 frame, 60\.0 Bytes on the wire\n/);
+});
+
+test('header names every override: knobs, a branch file, platform facts', () => {
+  const head = (setup: Report['setup']): string => renderRun(fixture(setup ? { setup } : {}), { color: false }).split('\n')[0]!;
+  assert.match(head(undefined), /^multicast {2}branch mvneta_04 {2}platform espressobin {2}seed 1 /);
+  assert.match(head({ knobs: [], facts: [] }), /^multicast {2}branch mvneta_04 {2}platform espressobin {2}seed 1 /);
+  assert.match(head({ knobs: ['coalesce=reject'], facts: [] }), /branch mvneta_04 \(\+coalesce=reject\) {2}platform espressobin {2}/);
+  assert.match(head({ branchFile: 'my.yaml', knobs: ['coalesce=reject', 'xdp=none'], facts: ['dsa=false', 'ram=8G'] }),
+    /branch mvneta_04 from my\.yaml \(\+coalesce=reject \+xdp=none\) {2}platform espressobin \(\+dsa=false \+ram=8G\) {2}seed 1/);
+  assert.equal(branchLabel('b', { knobs: ['a=1'], facts: ['dsa=false'] }), 'b (+a=1)');
+  assert.equal(platformLabel('p', { knobs: ['a=1'], facts: [] }), 'p');
+});
+
 test('compare marks differing rows and shows skipped cells', () => {
-  const out = renderCompare('multicast', [
+  const head = { scenario: 'multicast', seed: 7, durationNs: 2e9, steps: false, platform: 'espressobin' };
+  const out = renderCompare(head, [
     { branch: 'mvneta_04', report: fixture() },
     { branch: 'upstream-6.1', report: clean() },
     { branch: 'mvneta_03', skipped: 'no XDP on this branch' },
   ], { color: false });
   assert.ok(!ANSI.test(out));
   const lines = out.split('\n');
+  // One header line with what every column shares; the table's head names only the columns.
+  assert.equal(lines[0], 'multicast  seed 7  2s simulated  platform espressobin');
+  assert.match(lines[1]!, /^\s+mvneta_04\s+upstream-6\.1\s+mvneta_03$/);
   const row = (label: string): string | undefined => lines.find((l) => l.slice(2).startsWith(label + ' '));
   assert.ok(row('knob skb_recycle')?.startsWith('* '));
   assert.equal(row('knob coalesce'), undefined);
   assert.ok(row('rx.frames')?.startsWith('  '));
   assert.ok(row('violation wrong-recycle')?.startsWith('* '));
   assert.ok(row('leak dma-mapping')?.startsWith('* '));
+  // A long verdict wraps to one finding kind per line; the skip reason is a footnote, the cell stays narrow.
   const verdict = row('verdict');
-  assert.ok(verdict?.includes('data-corruption, wrong-recycle, dma-mapping, skb'));
-  assert.ok(verdict?.includes('clean'));
-  assert.ok(out.includes('skipped: no XDP on this branch'));
-  assert.ok(ANSI.test(renderCompare('multicast', [{ branch: 'a', report: fixture() }, { branch: 'b', report: clean() }], { color: true })));
+  assert.match(verdict ?? '', /data-corruption\s+clean\s*$/);
+  const at = lines.indexOf(verdict!);
+  assert.deepEqual(lines.slice(at + 1, at + 4).map((l) => l.trim()), ['wrong-recycle', 'dma-mapping', 'skb']);
+  assert.match(out, /skipped \[1\]/);
+  assert.ok(lines.includes('  [1] mvneta_03 skipped: no XDP on this branch'));
+  const width = Math.max(...lines.slice(0, at + 4).map((l) => l.length));
+  assert.ok(width < 100, `table width ${String(width)}`);
+  assert.ok(ANSI.test(renderCompare(head, [{ branch: 'a', report: fixture() }, { branch: 'b', report: clean() }], { color: true })));
+  const none = renderCompare({ ...head, platform: 'arm32-lpae' }, [{ branch: 'mvneta_03', skipped: 'no XDP' }], { color: false });
+  assert.match(none, /^multicast {2}seed 7 {2}2s simulated {2}platform arm32-lpae\n/);
+});
+
+test('compare: variants of one branch are columns headed by their overrides', () => {
+  const head = { scenario: 'multicast', seed: 1, durationNs: 1e9, steps: false, platform: 'espressobin' };
+  const a = clean();
+  const b = fixture({ branch: 'upstream-6.1', setup: { knobs: ['coalesce=reject'], facts: ['dsa=false'] } });
+  const out = renderCompare(head, [{ branch: a.branch, report: a }, { branch: b.branch, report: b }], { color: false }).split('\n');
+  assert.match(out[1]!, /^\s+upstream-6\.1\s+upstream-6\.1$/);
+  assert.match(out[2]!, /^\s+\+coalesce=reject$/);
+  assert.match(out[3]!, /^\s+\+dsa=false$/);
+  assert.ok(out.some((l) => l.startsWith('  upstream-6.1 +coalesce=reject +dsa=false: wrong-recycle x3: ')));
 });
 
 /** Tiny well-formedness check: balanced tags, quoted attributes with no raw < & or quote. */

@@ -11,7 +11,7 @@ import { decodeFrame, isMulticastIPv4, ipv4ToU32, type DecodedFrame } from '../.
 import { PcapngWriter } from '../../src/report/pcapng.js';
 import { buildTcpFrame, buildUdpFrame, iperf2UdpPayload, multicastMac, TCP_ACK, TCP_PSH } from '../../src/report/frames.js';
 
-const PCAPS = fileURLToPath(new URL('../../../shared/pcaps/', import.meta.url));
+const PCAPS = fileURLToPath(new URL('../fixtures/pcaps/', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'pp-sim-pcap-'));
 process.on('exit', () => {
   rmSync(tmp, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { appendFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError, InputErrors, inputErrors } from '../../kernel/errors.js';
-import { findBranch, UnsupportedError, type ResolvedConfig } from '../../sim/config.js';
+import { PLATFORM_FACT_NAMES } from '../../kernel/knobs.js';
+import { findBranch, UnsupportedError, type ResolvedConfig, type Setup } from '../../sim/config.js';
 import type { Report } from '../../sim/report.js';
 import type { Scenario } from '../../sim/scenario.js';
 import { renderCiTable } from '../../report/ci.js';
@@ -13,7 +14,7 @@ import { parseScenario } from '../../workload/parse.js';
 import { runScenarioFull } from '../../workload/run.js';
 import { scenarioProblems } from '../checks.js';
 import { envFlag, ROOT, useColor, VERSION, writeOutput, type Io } from '../context.js';
-import { DEFAULT_BRANCH, loadBranches, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
+import { DEFAULT_BRANCH, isBranchFile, loadBranches, parseSetArgs, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
 import { Progress } from '../progress.js';
 import { parseDuration, parseSeed } from './run.js';
 
@@ -224,13 +225,21 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
     io.stderr(`shard ${String(shard.index)}/${String(shard.total)}: ${String(selected.length)} of ${String(planned.length)} cases${note}\n`);
   }
   const overridden = o.branch !== undefined || (o.set ?? []).length > 0 || o.platform !== undefined;
+  // What a skipped case was asked to run with (it has no resolved config to tell).
+  const sets = parseSetArgs(o.set).map((x) => `${x.key}=${x.value}`);
+  const isFact = (kv: string): boolean => (PLATFORM_FACT_NAMES as readonly string[]).includes(kv.slice(0, kv.indexOf('=')));
+  const requested: Setup = {
+    ...(o.branch !== undefined && isBranchFile(o.branch) ? { branchFile: o.branch } : {}),
+    knobs: sets.filter((kv) => !isFact(kv)),
+    facts: sets.filter(isFact),
+  };
   const progress = new Progress(io, o);
   const clock = io.clock ?? Date.now;
   const cases: JunitCase[] = [];
   selected.forEach((p, k) => {
     const base = { scenario: p.scenario.name, branch: p.branch, file: p.file };
     if (p.skipped !== undefined || !p.config) {
-      cases.push({ ...base, skipped: p.skipped ?? 'not run' });
+      cases.push({ ...base, skipped: p.skipped ?? 'not run', setup: requested });
       return;
     }
     const label = `ci ${String(k + 1)}/${String(selected.length)} ${ciCaseId(p)}`;
@@ -248,7 +257,7 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
       cases.push({ ...base, report, timeS: (clock() - t0) / 1000 });
     } catch (e) {
       // Steps can be valid on the file's branch and not on another (an skb a refused coalesce keeps).
-      if (e instanceof InputError && overridden) cases.push({ ...base, skipped: e.message });
+      if (e instanceof InputError && overridden) cases.push({ ...base, skipped: e.message, setup: p.config.setup });
       else {
         progress.done();
         throw e;

@@ -29,7 +29,7 @@ function wrap(text: string, indent = '  ', hang = indent): string {
   return out.join('\n');
 }
 
-/** "a.md §1, §2; b.md §3" from ["a.md §1", "a.md §2", "b.md §3"]. */
+/** "docs/a.md §1, §2; docs/b.md §3" from ["a.md §1", "a.md §2", "b.md §3"]: the documents ship in docs/. */
 function refLine(refs: readonly string[]): string {
   const byFile = new Map<string, string[]>();
   for (const r of refs) {
@@ -40,7 +40,7 @@ function refLine(refs: readonly string[]): string {
     if (sec !== '') list.push(sec);
     byFile.set(file, list);
   }
-  return [...byFile].map(([f, secs]) => (secs.length > 0 ? `${f} ${secs.join(', ')}` : f)).join('; ');
+  return [...byFile].map(([f, secs]) => (secs.length > 0 ? `docs/${f} ${secs.join(', ')}` : `docs/${f}`)).join('; ');
 }
 
 /** "  - text" with continuation lines under the text. */
@@ -66,7 +66,7 @@ class Doc {
     if (items && items.length > 0) this.section('Unverified facts the model relies on', items.map(bullet));
   }
   refs(refs: readonly string[]): void {
-    this.section('Reference', `${refLine(refs)} (in the project's shared reference notes and spec)`);
+    this.section('Reference', refLine(refs));
   }
   toString(): string {
     return this.parts.join('\n\n') + '\n';

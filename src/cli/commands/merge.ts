@@ -3,7 +3,7 @@ import type { Report } from '../../sim/report.js';
 import { byCodeUnit, ciCaseId } from '../../report/json.js';
 import type { JunitCase } from '../../report/junit.js';
 import type { Io } from '../context.js';
-import { MAX_SHARD_BYTES, readText } from '../load.js';
+import { MAX_SHARD_BYTES, readText, setupOfReport } from '../load.js';
 import { checkStdout, emitCiResults } from './ci.js';
 
 export interface MergeOptions {
@@ -52,7 +52,8 @@ function readShard(file: string): ShardFile {
     if (c.status !== 'passed' && c.status !== 'failed') throw bad(`summary.cases[${String(i)}].status is ${JSON.stringify(c.status)}`);
     const report: unknown = queue.shift();
     if (!isReport(report) || report.scenario !== c.scenario || report.branch !== c.branch) throw bad(`no report for case ${ciCaseId(base)}`);
-    return { ...base, report };
+    const setup = setupOfReport(report);
+    return { ...base, report: setup ? { ...report, setup } : report };
   });
   if (queue.length > 0) throw bad(`${String(queue.length)} report(s) without a case`);
   const shard = isRecord(summary.shard) && typeof summary.shard.index === 'number' && typeof summary.shard.total === 'number'
