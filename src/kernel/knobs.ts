@@ -9,7 +9,7 @@ export interface Knobs {
   dma_skip_cpu_sync: 'false' | 'true' | 'n/a';
   pool_sync_for_device: 'false' | 'true' | 'n/a';
   jumbo_frags: 'release' | 'keep' | 'recycle' | 'n/a';
-  coalesce: 'steal' | 'release' | 'frag_list' | 'reject' | 'pp_match' | 'pp_match_clone';
+  coalesce: 'steal' | 'release' | 'frag_list' | 'reject' | 'pp_match' | 'pp_match_clone' | 'pp_match_noclone';
   gro: 'on' | 'off';
   xdp: 'none' | 'drop_redirect' | 'all';
   inflight_accounting: 'false' | 'true';
@@ -67,8 +67,8 @@ export const KNOBS: { [K in KnobName]: KnobSpec } = {
     appliesWhen: { knob: 'driver', values: ['page_pool'] },
   },
   coalesce: {
-    values: ['steal', 'release', 'frag_list', 'reject', 'pp_match', 'pp_match_clone'],
-    meaning: 'what skb_try_coalesce does when from is pool-backed: steal (stock), release (option 1: unmap the head from the pool before stealing it), frag_list (option 2: chain from on to\'s frag_list instead of stealing), reject (option 3: refuse, tailroom copy too), pp_match (v5.14: refuse when pp_recycle differs), pp_match_clone (v6.1: refuse unless to.pp_recycle == (from.pp_recycle && !skb_cloned(from)))',
+    values: ['steal', 'release', 'frag_list', 'reject', 'pp_match', 'pp_match_clone', 'pp_match_noclone'],
+    meaning: 'what skb_try_coalesce does when from is pool-backed: steal (stock), release (option 1: unmap the head from the pool before stealing it), frag_list (option 2: chain from on to\'s frag_list instead of stealing), reject (option 3: refuse, tailroom copy too), pp_match (v5.14: refuse when pp_recycle differs), pp_match_clone (v6.1: refuse unless to.pp_recycle == (from.pp_recycle && !skb_cloned(from))), pp_match_noclone (6.1.25+, 0646dc31ca88: refuse when pp_recycle differs or from is a cloned pp_recycle skb)',
   },
   gro: { values: ['on', 'off'], meaning: 'napi_gro_receive merging on TCP flows (head steal, frags, frag_list)' },
   xdp: { values: ['none', 'drop_redirect', 'all'], meaning: 'XDP verdicts the driver supports (all = PASS/DROP/TX/REDIRECT)' },

@@ -667,6 +667,8 @@ function tryCoalesce(k: Kernel, to: SkBuff, from: SkBuff): CoalesceResult {
   if (skb_cloned(to)) return 'refused';
   if (mode === 'pp_match' && to.pp_recycle !== from.pp_recycle) return 'refused';
   if (mode === 'pp_match_clone' && to.pp_recycle !== (from.pp_recycle === 1 && !skb_cloned(from) ? 1 : 0)) return 'refused';
+  // 6.1.25+ / v6.3 (0646dc31ca88): pp_recycle must match and a pp_recycle from must not be cloned.
+  if (mode === 'pp_match_noclone' && (to.pp_recycle !== from.pp_recycle || (from.pp_recycle === 1 && skb_cloned(from)))) return 'refused';
   const poolFrom = skbIsPoolBacked(k, from);
   if (mode === 'reject' && poolFrom) return 'refused';
   const len = from.len;

@@ -143,7 +143,7 @@ export function resolveConfig(
     if (why) throw new UnsupportedError(`knob ${o.key} does not apply on branch ${b.name}: ${why}`, o.loc);
   }
   const sr = values.skb_recycle;
-  if ((values.coalesce === 'pp_match' || values.coalesce === 'pp_match_clone') && sr !== 'pp_recycle') {
+  if ((values.coalesce === 'pp_match' || values.coalesce === 'pp_match_clone' || values.coalesce === 'pp_match_noclone') && sr !== 'pp_recycle') {
     throw new UnsupportedError(`coalesce=${values.coalesce} needs skb_recycle=pp_recycle (it compares skb->pp_recycle), but skb_recycle is ${sr}`, locOf(knobOverrides, 'coalesce', 'skb_recycle'));
   }
   if (values.driver === 'page_pool' && values.jumbo_frags === 'recycle' && sr !== 'pp_recycle') {
