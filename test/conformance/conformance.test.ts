@@ -6,6 +6,7 @@ import { caseToYaml } from '../../conformance/case.js';
 import { CASES_DIR, loadCases } from '../../conformance/cases-io.js';
 import { compareCase, configFor, loadBoundaries, loadRecordings } from '../../conformance/compare.js';
 import { caseFileName, generateCases } from '../../conformance/generate.js';
+import { parseKernelLog, parseRecorded, recordedText } from '../../conformance/recorded.js';
 
 const cases = loadCases();
 const boundaries = loadBoundaries();
@@ -25,6 +26,25 @@ describe('conformance cases', () => {
     for (const op of ['rx', 'skb_clone', 'skb_copy', 'pskb_copy', 'skb_unshare', 'pskb_expand_head', 'skb_try_coalesce', 'skb_gro_receive', 'kfree_skb', 'consume_skb', 'napi_consume_skb', 'get_page', 'put_page', 'page_ref', 'page_pool_destroy']) {
       assert.ok(ops.has(op as never), op);
     }
+  });
+});
+
+describe('recorded lines', () => {
+  it('join the chunks of a case, ignore console noise, and name cases that did not finish', () => {
+    const log = [
+      '[    0.50] ppsim-conf: x begin',
+      '[    0.51] ppsim-conf: x @1.a.len=1500 @1.a.headlen=1500',
+      '    # ppsim_case_0: not a line of ours',
+      '[    0.52] ppsim-conf: x pp.hold=64',
+      '[    0.53] ppsim-conf: x end',
+      '[    0.60] ppsim-conf: y begin',
+    ].join('\n');
+    const { lines, problems } = parseKernelLog(log, ['x', 'y']);
+    assert.deepEqual([...lines.get('x')!], [['@1.a.len', '1500'], ['@1.a.headlen', '1500'], ['pp.hold', '64']]);
+    assert.deepEqual(problems, ['case y did not finish (see the KUnit result in the log)']);
+    const back = parseRecorded(recordedText('6.1.192', 'Debian linux-source-6.1 6.1.192-3', lines), 'f');
+    assert.equal(back.version, '6.1.192');
+    assert.deepEqual([...back.lines.get('x')!], [...lines.get('x')!]);
   });
 });
 
