@@ -6,6 +6,7 @@ import { compareCommand, type CompareOptions } from './commands/compare.js';
 import { explainCommand } from './commands/explain.js';
 import { listCommand } from './commands/list.js';
 import { mergeCommand, type MergeOptions } from './commands/merge.js';
+import { reportCommand, type ReportCliOptions } from './commands/report.js';
 import { replayCommand, type ReplayCliOptions } from './commands/replay.js';
 import { runCommand, type RunCliOptions } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
@@ -24,6 +25,9 @@ function common(cmd: Command): Command {
     .option('--json <file>', 'write the JSON report (- for stdout)')
     .option('--junit <file>', 'write a JUnit XML file')
     .option('--pcap-out <file>', 'write the frames the NIC received as pcapng (run, replay)')
+    .option('-i, --interval <time>', 'length of one interval of the table and the pool samples (default 1s)')
+    .option('--csv <file>', 'write the pool samples per interval as CSV')
+    .option('--html <file>', 'write a self-contained HTML report with charts of the pool over time')
     .option('--quiet', 'only the closing line')
     .option('--no-color', 'no colour')
     .option('--no-progress', 'no progress indicator')
@@ -59,6 +63,9 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .option('--seed <n>', 'seed')
     .option('--duration <time>', 'simulated time of traffic for every scenario')
     .option('--json <file>', 'write pp-sim/compare@1 JSON (- for stdout)')
+    .option('-i, --interval <time>', 'length of one interval of the pool samples (default 1s)')
+    .option('--csv <file>', 'write the pool samples per interval as CSV')
+    .option('--html <file>', 'write an HTML report: the branches overlaid on one chart per metric')
     .option('--quiet', 'no tables')
     .option('--no-color', 'no colour')
     .option('--no-progress', 'no progress indicator')
@@ -76,6 +83,9 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .option('--duration <time>', 'simulated time of traffic for every scenario, e.g. 200ms')
     .option('--shard <i/N>', 'run the i-th of N slices of the cases (1-based; combine with pp-sim merge)')
     .option('--json <file>', 'write pp-sim/ci@1 JSON: summary and reports (- for stdout)')
+    .option('-i, --interval <time>', 'length of one interval of the pool samples (default 1s)')
+    .option('--csv <file>', 'write the pool samples per interval as CSV')
+    .option('--html <file>', 'write an HTML report with charts of every case')
     .option('--junit <file>', 'write a JUnit XML file (one testcase per scenario and branch)')
     .option('--quiet', 'only the closing line')
     .option('--no-color', 'no colour')
@@ -91,6 +101,13 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .option('--no-color', 'no colour')
     .option('--debug', 'stack traces for internal errors')
     .action((files: string[], o: MergeOptions) => { setCode(mergeCommand(io, files, o)); });
+  program
+    .command('report <file...>')
+    .description('render saved JSON reports (run, replay, compare, ci --json) as HTML or CSV')
+    .option('--html <file>', 'write the HTML report')
+    .option('--csv <file>', 'write the pool samples as CSV')
+    .option('--debug', 'stack traces for internal errors')
+    .action((files: string[], o: ReportCliOptions) => { setCode(reportCommand(io, files, o)); });
   program
     .command('explain <name>')
     .description('what a violation kind, leak kind, branch, knob or platform means, and where it comes from')

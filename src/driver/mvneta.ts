@@ -205,6 +205,13 @@ export class Mvneta {
     return this.pending;
   }
 
+  /** Descriptors holding a buffer page (a walk over the ring: for interval samples, not per packet). */
+  get ringPages(): number {
+    let n = 0;
+    for (let i = 0; i < this.ringPfn.length; i++) if (this.ringPfn[i]! >= 0) n++;
+    return n;
+  }
+
   /** mvneta_poll's RX half: mvneta_rx_swbm over at most `budget` descriptors, then refill. */
   poll(budget: number): number {
     const k = this.k;

@@ -19,6 +19,8 @@ export interface RunOptions {
   config: ResolvedConfig;
   seed: number;
   durationNs: number;
+  /** Interval of the iperf lines and pool samples (default 1 s). */
+  intervalNs?: number | undefined;
   toolVersion: string;
 }
 
@@ -62,7 +64,7 @@ export function runScenario(o: RunOptions, traffic?: Traffic): Report {
 
 function newEngine(o: RunOptions, k: Kernel, flows: FlowSpec[], sources: Source[]): Engine {
   const s = o.scenario;
-  return new Engine(k, { durationNs: o.durationNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed, onFrame: o.onFrame, onProgress: o.onProgress }, sources);
+  return new Engine(k, { durationNs: o.durationNs, intervalNs: o.intervalNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed, onFrame: o.onFrame, onProgress: o.onProgress }, sources);
 }
 
 /** The tracing re-run: stops as soon as every wanted kind has its first call path. */
@@ -89,7 +91,9 @@ export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[], 
   k.resetPath();
   k.inNapi = false;
   engine.nic.ifdown();
-  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.intervals);
+  const report = finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.intervals);
+  report.series = r.samples;
+  return report;
 }
 
 /** After teardown: leaks are judged and the report is built from the counters taken before it. */

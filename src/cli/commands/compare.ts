@@ -7,12 +7,13 @@ import { runScenarioFull } from '../../workload/run.js';
 import { useColor, VERSION, writeOutput, type Io } from '../context.js';
 import { configFor, loadBranches, loadScenario } from '../load.js';
 import { Progress } from '../progress.js';
+import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
 import { parseDuration, parseSeed } from './run.js';
 
 /** The workloads of the original test notes, plus the tap run and XDP_DROP (contract §1). */
 export const DEFAULT_COMPARE = ['multicast', 'tcp', 'jumbo', 'multicast-tap', 'xdp-drop'];
 
-export interface CompareOptions {
+export interface CompareOptions extends PictureOptions {
   scenario?: string[];
   set?: string[];
   platform?: string;
@@ -31,6 +32,7 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
   const scenarios = (o.scenario && o.scenario.length > 0 ? o.scenario : DEFAULT_COMPARE).map(loadScenario);
   const seedArg = parseSeed(o.seed);
   const durationArg = parseDuration(o.duration);
+  const intervalNs = parseInterval(o.interval, Math.max(durationArg ?? 0, ...scenarios.map((s) => durationArg ?? s.durationNs)));
   const reports: Report[] = [];
   const jsonToStdout = o.json === '-';
   const human = jsonToStdout ? io.stderr : io.stdout;
@@ -48,7 +50,7 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
         const label = `compare ${scenario.name} [${config.branch}]`;
         const at = done;
         const report = runScenarioFull({
-          scenario, config, seed: seedArg ?? scenario.seed, durationNs: durationArg ?? scenario.durationNs, toolVersion: VERSION,
+          scenario, config, seed: seedArg ?? scenario.seed, durationNs: durationArg ?? scenario.durationNs, intervalNs, toolVersion: VERSION,
           onProgress: (t, n) => { progress.update(label, (at + t / n) / total); },
         });
         reports.push(report);
@@ -66,5 +68,6 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
     if (!o.quiet) human(`${renderCompare(scenario.name, cells, { color })}\n`);
   }
   if (o.json !== undefined) writeOutput(io, o.json, renderCompareJson(reports));
+  writePictures(io, o, reports, `pp-sim compare ${branchArgs.join(' ')}`, true);
   return 0;
 }

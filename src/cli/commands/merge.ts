@@ -1,6 +1,6 @@
 import { InputError } from '../../kernel/errors.js';
 import type { Report } from '../../sim/report.js';
-import { byCodeUnit, ciCaseId } from '../../report/json.js';
+import { byCodeUnit, ciCaseId, reportFromJson } from '../../report/json.js';
 import type { JunitCase } from '../../report/junit.js';
 import type { Io } from '../context.js';
 import { readText } from '../load.js';
@@ -52,7 +52,7 @@ function readShard(file: string): ShardFile {
     if (c.status !== 'passed' && c.status !== 'failed') throw bad(`summary.cases[${String(i)}].status is ${JSON.stringify(c.status)}`);
     const report: unknown = queue.shift();
     if (!isReport(report) || report.scenario !== c.scenario || report.branch !== c.branch) throw bad(`no report for case ${ciCaseId(base)}`);
-    return { ...base, report };
+    return { ...base, report: reportFromJson(report) };
   });
   if (queue.length > 0) throw bad(`${String(queue.length)} report(s) without a case`);
   const shard = isRecord(summary.shard) && typeof summary.shard.index === 'number' && typeof summary.shard.total === 'number'

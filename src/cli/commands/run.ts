@@ -8,8 +8,9 @@ import { InputError } from '../../kernel/errors.js';
 import { useColor, VERSION, writeOutput, type Io } from '../context.js';
 import { configFor, loadScenario } from '../load.js';
 import { Progress } from '../progress.js';
+import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
 
-export interface RunCliOptions {
+export interface RunCliOptions extends PictureOptions {
   branch?: string;
   set?: string[];
   platform?: string;
@@ -46,12 +47,13 @@ export function runCommand(io: Io, arg: string, o: RunCliOptions): number {
   const seed = parseSeed(o.seed) ?? scenario.seed;
   const durationArg = parseDuration(o.duration);
   const durationNs = durationArg ?? scenario.durationNs;
+  const intervalNs = parseInterval(o.interval, durationNs);
   const progress = new Progress(io, o);
   const label = `run ${scenario.name} [${config.branch}]`;
   let report: Report;
   try {
     report = runScenario({
-      scenario, config, seed, durationNs, toolVersion: VERSION,
+      scenario, config, seed, durationNs, intervalNs, toolVersion: VERSION,
       onProgress: (t, total) => { progress.update(`${label} ${formatNs(t)}/${formatNs(total)}`, t / total); },
     }, {
       // pcap flows: without a duration the replay lasts as long as its capture.
@@ -65,6 +67,7 @@ export function runCommand(io: Io, arg: string, o: RunCliOptions): number {
   const jsonToStdout = o.json === '-';
   if (o.json !== undefined) writeOutput(io, o.json, renderReportJson(report));
   if (o.junit !== undefined) writeOutput(io, o.junit, renderJunit([{ scenario: scenario.name, branch: report.branch, file: scenario.file, report }]));
+  writePictures(io, o, [report], `pp-sim run ${scenario.name} --branch ${report.branch}`, false);
   const human = jsonToStdout ? io.stderr : io.stdout;
   const pass = report.result === 'pass';
   if (!o.quiet) human(renderRun(report, { color: useColor(io, o, jsonToStdout) }));
