@@ -7,6 +7,7 @@ import { renderReportJson, reportFromJson } from '../../src/report/json.js';
 import { renderCsv, SAMPLE_COLUMNS } from '../../src/report/csv.js';
 import { parseInterval } from '../../src/cli/pictures.js';
 import { InputError } from '../../src/kernel/errors.js';
+import { inflightLine, sparkline } from '../../src/report/sparkline.js';
 import { runYaml } from '../helpers.js';
 
 const TCP = `
@@ -80,4 +81,13 @@ test('steps scenarios have no samples and no `intervals` key', () => {
   const r = runYaml('name: s\nsteps:\n  - rx: { as: a, len: 1514 }\n  - kfree_skb: a\n');
   assert.equal(r.series, undefined);
   assert.ok(!('intervals' in JSON.parse(renderReportJson(r))));
+});
+
+test('sparkline: scaled to the maximum, pooled to the width; the inflight line names first, last and max', () => {
+  assert.equal(sparkline([0, 1, 2, 3, 4, 5, 6, 7]), '▁▂▃▄▅▆▇█');
+  assert.equal(sparkline([5, 5, 5]), '███');
+  assert.equal(sparkline([0, 0]), '▁▁');
+  assert.equal(sparkline([1, 9, 2, 2], 2), '█▂');
+  const xs = runYaml(TCP, { branch: 'mvneta_03', duration: 300e6, interval: 100e6 }).series!;
+  assert.match(inflightLine(xs), new RegExp(`^inflight [▁-█]{3} ${String(xs[0]!.inflight)} → ${String(xs[2]!.inflight)} pages \\(max ${String(xs[2]!.inflight)}, per 0.1s\\)$`));
 });

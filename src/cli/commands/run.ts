@@ -3,6 +3,7 @@ import type { Report } from '../../sim/report.js';
 import { closingLine, formatNs, renderRun } from '../../report/human.js';
 import { renderReportJson } from '../../report/json.js';
 import { renderJunit } from '../../report/junit.js';
+import { inflightLine } from '../../report/sparkline.js';
 import { parseTime } from '../../workload/units.js';
 import { InputError } from '../../kernel/errors.js';
 import { useColor, VERSION, writeOutput, type Io } from '../context.js';
@@ -71,6 +72,7 @@ export function runCommand(io: Io, arg: string, o: RunCliOptions): number {
   const human = jsonToStdout ? io.stderr : io.stdout;
   const pass = report.result === 'pass';
   if (!o.quiet) human(renderRun(report, { color: useColor(io, o, jsonToStdout) }));
+  if (!o.quiet && io.isTTY && !jsonToStdout && (report.series?.length ?? 0) > 1) human(`${inflightLine(report.series!)}\n`);
   human(`${closingLine(pass ? 1 : 0, pass ? 0 : 1)}\n`);
   return pass ? 0 : 1;
 }
