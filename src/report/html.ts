@@ -159,7 +159,7 @@ function marks(ms){return{hooks:{draw:[function(u){var c=u.ctx;c.save();c.stroke
 ms.forEach(function(m,i){var x=u.valToPos(m.t,'x',true);if(x<u.bbox.left||x>u.bbox.left+u.bbox.width)return;c.beginPath();c.moveTo(x,u.bbox.top);c.lineTo(x,u.bbox.top+u.bbox.height);c.stroke();
 c.fillText(m.label,x+3,u.bbox.top+12*devicePixelRatio*(1+i%4));});c.restore();}]}};}
 data.charts.forEach(function(s){var el=document.getElementById(s.id);
-var o={title:s.title,width:560,height:260,scales:{x:{time:false}},legend:{live:false},
+var o={title:s.title,width:560,height:260,scales:{x:{time:false,range:function(u,lo,hi){return[0,hi>0?hi:1];}}},legend:{live:false},
 axes:[{label:'time (s)'},{label:s.unit,size:70}],
 series:[{label:'t (s)'}].concat(s.series.map(function(x,i){return{label:x.label,stroke:pal[i%pal.length],width:1.5,points:{show:s.x.length<3}};})),plugins:[marks(s.markers)]};
 el.uplot=new uPlot(o,[s.x].concat(s.series.map(function(x){return x.values;})),el);});
