@@ -7,6 +7,7 @@ import { explainCommand } from './commands/explain.js';
 import { exploreCommand, type ExploreCliOptions } from './commands/explore.js';
 import { listCommand } from './commands/list.js';
 import { mergeCommand, type MergeOptions } from './commands/merge.js';
+import { reportCommand, type ReportCliOptions } from './commands/report.js';
 import { replayCommand, type ReplayCliOptions } from './commands/replay.js';
 import { runCommand, type RunCliOptions } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
@@ -26,6 +27,9 @@ function common(cmd: Command): Command {
     .option('--junit <file>', 'write a JUnit XML file')
     .option('--pcap-out <file>', 'write the frames the NIC received as pcapng (run, replay)')
     .option('--holders', 'who holds the pool pages: a page-pool-get-like view per interval and at the end')
+    .option('-i, --interval <time>', 'length of one interval of the table and the pool samples (default 1s)')
+    .option('--csv <file>', 'write the pool samples per interval as CSV')
+    .option('--html <file>', 'write a self-contained HTML report with charts of the pool over time')
     .option('--quiet', 'only the closing line')
     .option('--no-color', 'no colour')
     .option('--no-progress', 'no progress indicator')
@@ -66,6 +70,9 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .option('--seed <n>', 'seed')
     .option('--duration <time>', 'simulated time of traffic for every scenario')
     .option('--json <file>', 'write pp-sim/compare@1 JSON (- for stdout)')
+    .option('-i, --interval <time>', 'length of one interval of the pool samples (default 1s)')
+    .option('--csv <file>', 'write the pool samples per interval as CSV')
+    .option('--html <file>', 'write an HTML report: the branches overlaid on one chart per metric')
     .option('--quiet', 'no tables')
     .option('--no-color', 'no colour')
     .option('--no-progress', 'no progress indicator')
@@ -83,6 +90,9 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .option('--duration <time>', 'simulated time of traffic for every scenario, e.g. 200ms')
     .option('--shard <i/N>', 'run the i-th of N slices of the cases (1-based; combine with pp-sim merge)')
     .option('--json <file>', 'write pp-sim/ci@1 JSON: summary and reports (- for stdout)')
+    .option('-i, --interval <time>', 'length of one interval of the pool samples (default 1s)')
+    .option('--csv <file>', 'write the pool samples per interval as CSV')
+    .option('--html <file>', 'write an HTML report with charts of every case')
     .option('--junit <file>', 'write a JUnit XML file (one testcase per scenario and branch)')
     .option('--quiet', 'only the closing line')
     .option('--no-color', 'no colour')
@@ -117,6 +127,13 @@ export function buildProgram(io: Io, setCode: (c: number) => void): Command {
     .option('--no-progress', 'no progress indicator')
     .option('--debug', 'stack traces for internal errors')
     .action((o: ExploreCliOptions) => { setCode(exploreCommand(io, o)); });
+  program
+    .command('report <file...>')
+    .description('render saved JSON reports (run, replay, compare, ci --json) as HTML or CSV')
+    .option('--html <file>', 'write the HTML report')
+    .option('--csv <file>', 'write the pool samples as CSV')
+    .option('--debug', 'stack traces for internal errors')
+    .action((files: string[], o: ReportCliOptions) => { setCode(reportCommand(io, files, o)); });
   program
     .command('explain <name>')
     .description('what a violation kind, leak kind, branch, knob, platform, step (skb_try_coalesce) or seed means, and where it comes from')

@@ -227,6 +227,13 @@ export class Mvneta {
     return this.pending;
   }
 
+  /** Descriptors holding a buffer page (a walk over the ring: for interval samples, not per packet). */
+  get ringPages(): number {
+    let n = 0;
+    for (let i = 0; i < this.ringPfn.length; i++) if (this.ringPfn[i]! >= 0) n++;
+    return n;
+  }
+
   /** mvneta_poll's RX half: mvneta_rx_swbm against the budget as napi_budget counts it, then refill. */
   poll(budget: number): number {
     const k = this.k;

@@ -1,5 +1,5 @@
 /** JSON renderers of contract §4: fixed key order, stable sorting, byte-identical for equal input. */
-import type { ExpectResult, Finding, Report } from '../sim/report.js';
+import type { ExpectResult, Finding, IntervalSample, Report } from '../sim/report.js';
 import type { HoldersView, PoolView } from '../sim/holders.js';
 
 export interface CiCase {
@@ -99,9 +99,19 @@ function optionalJson(r: Report): (readonly [string, Json])[] {
   return out;
 }
 
-/** The report as an ordered JSON value (`intervals` is human output only and left out). */
+/** One pool sample, keys in the order of IntervalSample. */
+function sampleJson(x: IntervalSample): Json {
+  const pairs: (readonly [string, Json])[] = [];
+  for (const [key, v] of Object.entries(x)) {
+    if (key !== 'flows') pairs.push([key, v as number]);
+  }
+  pairs.push(['flows', x.flows.map((f) => obj([['flow', f.flow], ['bytes', f.bytes]]))]);
+  return obj(pairs);
+}
+
+/** The report as an ordered JSON value; `intervals` holds the pool samples (traffic scenarios). */
 function reportJson(r: Report): Json {
-  return obj([
+  const pairs: (readonly [string, Json])[] = [
     ['schema', r.schema],
     ['tool', obj([['name', r.tool.name], ['version', r.tool.version]])],
     ['scenario', r.scenario],
@@ -117,7 +127,9 @@ function reportJson(r: Report): Json {
     ...optionalJson(r),
     ['expect', r.expect.map(expectJson)],
     ['result', r.result],
-  ]);
+  ];
+  if (r.series) pairs.push(['intervals', r.series.map(sampleJson)]);
+  return obj(pairs);
 }
 
 /** Serialises like JSON.stringify(v, null, 2). */
@@ -136,6 +148,15 @@ function stringify(v: Json, indent: string): string {
 
 function render(v: Json): string {
   return stringify(v, '') + '\n';
+}
+
+/** A report read back from its JSON: the key `intervals` holds the pool samples (Report.series). */
+export function reportFromJson(r: Report): Report {
+  const iv = (r as unknown as { intervals?: unknown }).intervals;
+  const out: Report = { ...r };
+  delete out.intervals;
+  if (Array.isArray(iv)) out.series = iv as NonNullable<Report['series']>;
+  return out;
 }
 
 export function renderReportJson(r: Report): string {

@@ -6,7 +6,7 @@ import { UdpSocket } from '../net/udp.js';
 import type { SkBuff } from '../kernel/skbuff.js';
 import { EventQueue } from './events.js';
 import { checkInvariants } from './invariants.js';
-import type { IntervalLine, PoolInterval } from './report.js';
+import type { IntervalLine, IntervalSample, PoolInterval } from './report.js';
 import { Rng } from './rng.js';
 import type { DeviceEvent, Host, XdpMode } from './scenario.js';
 import { holdersView, type HoldersView } from './holders.js';
@@ -22,7 +22,9 @@ const RX_COAL_NS = 100_000;
 const SLOW_READ_NS = 1_000_000;
 /** LAN round trip (contract §6). */
 export const RTT_NS = 100_000;
-const INTERVAL_NS = 1_000_000_000;
+/** Default sampling interval (iperf -i 1) and the most samples a run keeps. */
+export const INTERVAL_NS = 1_000_000_000;
+export const MAX_SAMPLES = 10_000;
 const PROGRESS_NS = 100_000_000;
 
 const EV_IRQ = 2;
@@ -108,6 +110,8 @@ export interface EngineConfig {
   /** Progress callback, called at most every 100 ms of simulated time. */
   onProgress?: ((simNs: number, totalNs: number) => void) | undefined;
   durationNs: number;
+  /** Length of one interval (iperf lines and pool samples); at most MAX_SAMPLES per run. */
+  intervalNs?: number | undefined;
   mtu: number;
   rxRing: number;
   xdp: XdpMode;
@@ -128,6 +132,7 @@ export interface EngineResult {
   /** Draws from the seeded generator. */
   randomChoices: number;
   poolIntervals: PoolInterval[];
+  samples: IntervalSample[];
 }
 
 /**
@@ -161,6 +166,8 @@ export class Engine implements TcpEnv {
   /** A release retry event is queued for the pool (by pool id). */
   private readonly retryQueued: boolean[] = [];
   private readonly poolIntervals: PoolInterval[] = [];
+  private readonly samples: IntervalSample[] = [];
+  private lastSample = { recycled: 0, released: 0, slow: 0, map: 0, unmap: 0, cpu: 0, dev: 0, drops: 0 };
   private lastIv = { t: 0, recycled: 0, released: 0, bytes: [] as number[], datagrams: [] as number[], lost: [] as number[], seq: [] as number[] };
   private readonly rng: Rng;
   private readonly byFlow: (Source | undefined)[] = [];
@@ -334,9 +341,59 @@ export class Engine implements TcpEnv {
       L.seq[i] = seq;
     });
     this.poolIntervals.push({ startNs: L.t, endNs: t, recycled: recycled - L.recycled, released: released - L.released, inflight });
+    this.samplePool(L.t, t, released);
     L.t = t;
     L.recycled = recycled;
     L.released = released;
+  }
+
+  /** One pool sample at an interval boundary: gauges now, counter deltas since the last one. */
+  private samplePool(startNs: number, endNs: number, released: number): void {
+    const c = this.k.counters;
+    let cache = 0;
+    let ring = 0;
+    let hold = 0;
+    let release = 0;
+    for (const p of this.k.pools) {
+      if (!p) continue;
+      cache += p.cacheCount;
+      ring += p.ring.count;
+      hold += p.hold;
+      release += p.release;
+    }
+    const inflight = hold - release;
+    const rxRing = this.nic.pool ? this.nic.ringPages : 0;
+    const recycled = c['page_pool.recycle.cached'] + c['page_pool.recycle.ring'];
+    const S = this.lastSample;
+    const flows = this.cfg.flows.map((f, i) => ({ flow: f.label, bytes: this.intervals[this.intervals.length - this.cfg.flows.length + i]!.bytes }));
+    this.samples.push({
+      start_ns: startNs,
+      end_ns: endNs,
+      pool_cache: cache,
+      pool_ring: ring,
+      rx_ring: rxRing,
+      in_stack: Math.max(0, inflight - rxRing - cache - ring),
+      inflight,
+      hold_cnt: hold,
+      release_cnt: release,
+      recycled: recycled - S.recycled,
+      released: released - S.released,
+      alloc_slow: c['page_pool.alloc.slow'] - S.slow,
+      dma_map: c['dma.map'] - S.map,
+      dma_unmap: c['dma.unmap'] - S.unmap,
+      dma_sync_for_cpu: c['dma.sync_for_cpu'] - S.cpu,
+      dma_sync_for_device: c['dma.sync_for_device'] - S.dev,
+      drops: c['rx.drops'] - S.drops,
+      flows,
+    });
+    S.recycled = recycled;
+    S.released = released;
+    S.slow = c['page_pool.alloc.slow'];
+    S.map = c['dma.map'];
+    S.unmap = c['dma.unmap'];
+    S.cpu = c['dma.sync_for_cpu'];
+    S.dev = c['dma.sync_for_device'];
+    S.drops = c['rx.drops'];
   }
 
   /** High-water marks of everything the run allocates; they must not grow with simulated time. */
@@ -360,7 +417,8 @@ export class Engine implements TcpEnv {
     this.nic.ifup();
     const D = this.cfg.durationNs;
     if (this.cfg.host.reader === 'slow') this.q.push(this.rng.below(SLOW_READ_NS), EV_READ_SLOW, 0);
-    for (let t = INTERVAL_NS; t < D; t += INTERVAL_NS) this.q.push(t, EV_INTERVAL, 0);
+    const iv = Math.max(this.cfg.intervalNs ?? INTERVAL_NS, Math.ceil(D / MAX_SAMPLES));
+    for (let n = 1; n * iv < D; n++) this.q.push(n * iv, EV_INTERVAL, 0);
     // Joining a group sends a report at once and one more (robustness 2) at a random time within 1 s.
     this.cfg.flows.forEach((f, i) => {
       if (f.kind !== 'udp' || !f.multicast || (this.udp[i]?.length ?? 0) === 0) return;
@@ -395,7 +453,7 @@ export class Engine implements TcpEnv {
       }
     }
     this.drain();
-    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals, holders: this.views, randomChoices: this.rng.draws, poolIntervals: this.poolIntervals };
+    return { frames: this.frames, bytes: this.bytes, intervals: this.intervals, holders: this.views, randomChoices: this.rng.draws, poolIntervals: this.poolIntervals, samples: this.samples };
   }
 
   /** One event from the heap. */

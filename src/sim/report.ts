@@ -30,6 +30,8 @@ export interface Report {
   poolIntervals?: PoolInterval[];
   /** What the run changed from its branch and platform (human output only; the JSON has every knob and fact). */
   setup?: Setup;
+  /** The pool over time (traffic scenarios): one sample per interval; JSON key `intervals`. */
+  series?: IntervalSample[];
 }
 
 export interface Finding<K extends string> {
@@ -65,4 +67,33 @@ export interface PoolInterval {
   recycled: number;
   released: number;
   inflight: number;
+}
+
+/**
+ * One interval of the pool over time: gauges as they stand at `end_ns`, counts of what happened
+ * within (`start_ns`, `end_ns`]. Read from counters at the interval boundary only.
+ */
+export interface IntervalSample {
+  start_ns: number;
+  end_ns: number;
+  /** Pool pages (all inflight) in the alloc caches, the ptr_rings, on the RX descriptor ring, elsewhere (stack, sockets, TX). */
+  pool_cache: number;
+  pool_ring: number;
+  rx_ring: number;
+  in_stack: number;
+  /** hold_cnt - release_cnt over all pools, and both counters so far. */
+  inflight: number;
+  hold_cnt: number;
+  release_cnt: number;
+  /** Within the interval: pages recycled (cache + ring), released to the page allocator, allocated by the slow path. */
+  recycled: number;
+  released: number;
+  alloc_slow: number;
+  dma_map: number;
+  dma_unmap: number;
+  dma_sync_for_cpu: number;
+  dma_sync_for_device: number;
+  drops: number;
+  /** Bytes each flow's application read within the interval. */
+  flows: { flow: string; bytes: number }[];
 }

@@ -21,6 +21,8 @@ export interface RunOptions {
   config: ResolvedConfig;
   seed: number;
   durationNs: number;
+  /** Interval of the iperf lines and pool samples (default 1 s). */
+  intervalNs?: number | undefined;
   toolVersion: string;
   /** --holders: holders views at every interval and at the end (traffic), at each holders step. */
   holders?: boolean | undefined;
@@ -66,7 +68,7 @@ export function runScenario(o: RunOptions, traffic?: Traffic): Report {
 
 function newEngine(o: RunOptions, k: Kernel, flows: FlowSpec[], sources: Source[]): Engine {
   const s = o.scenario;
-  return new Engine(k, { durationNs: o.durationNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed, onFrame: o.onFrame, onProgress: o.onProgress, events: s.events, holders: o.holders }, sources);
+  return new Engine(k, { durationNs: o.durationNs, intervalNs: o.intervalNs, mtu: s.nic.mtu, rxRing: s.nic.rxRing, xdp: s.xdp, host: s.host, flows, seed: o.seed, onFrame: o.onFrame, onProgress: o.onProgress, events: s.events, holders: o.holders }, sources);
 }
 
 /** The tracing re-run: stops as soon as every wanted kind has its first call path. */
@@ -95,7 +97,9 @@ export function runTraffic(o: RunOptions, flows: FlowSpec[], sources: Source[], 
   engine.nic.ifdown();
   settlePools(k);
   if (o.holders) r.holders.push(holdersView(k, `after close and teardown (${String(Number((k.now / 1e9).toFixed(3)))} s)`, ETH0_IFINDEX));
-  return finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.randomChoices, r.intervals, r.holders, r.poolIntervals);
+  const report = finish(o, k, counters, { duration_ns: o.durationNs, frames: r.frames, bytes: r.bytes }, () => undefined, r.randomChoices, r.intervals, r.holders, r.poolIntervals);
+  report.series = r.samples;
+  return report;
 }
 
 /**

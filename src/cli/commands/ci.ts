@@ -16,9 +16,10 @@ import { scenarioProblems } from '../checks.js';
 import { envFlag, ROOT, useColor, VERSION, writeOutput, type Io } from '../context.js';
 import { DEFAULT_BRANCH, isBranchFile, loadBranches, parseSetArgs, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
 import { Progress } from '../progress.js';
+import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
 import { parseDuration, parseSeed } from './run.js';
 
-export interface CiCliOptions {
+export interface CiCliOptions extends PictureOptions {
   branch?: string;
   set?: string[];
   platform?: string;
@@ -211,6 +212,7 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
   const shard = parseShard(o.shard);
   const seedArg = parseSeed(o.seed);
   const durationArg = parseDuration(o.duration);
+  const intervalNs = parseInterval(o.interval, durationArg);
   const planned = plan(collectScenarioFiles(args), o).sort((a, b) => byCodeUnit(ciCaseId(a), ciCaseId(b)));
   for (let i = 1; i < planned.length; i++) {
     const id = ciCaseId(planned[i]!);
@@ -251,6 +253,7 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
         config: p.config,
         seed: seedArg ?? p.scenario.seed,
         durationNs: durationArg ?? p.scenario.durationNs,
+        intervalNs,
         toolVersion: VERSION,
         onProgress: (t, total) => { progress.update(label, (k + t / total) / selected.length); },
       }, { durationExplicit: durationArg !== undefined || p.scenario.keyLoc.duration !== undefined });
@@ -265,6 +268,7 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
     }
   });
   progress.done();
+  writePictures(io, o, cases.flatMap((c) => (c.report ? [c.report] : [])), 'pp-sim ci', false);
   const first = cases[0];
   if (first?.skipped !== undefined && cases.every((c) => c.skipped !== undefined)) {
     io.stderr(`pp-sim: note: all ${String(cases.length)} cases were skipped (first: ${first.skipped})\n`);

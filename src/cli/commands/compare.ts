@@ -8,12 +8,13 @@ import { runScenarioFull } from '../../workload/run.js';
 import { useColor, VERSION, writeOutput, type Io } from '../context.js';
 import { configFor, DEFAULT_PLATFORM, isBranchFile, loadBranches, loadScenario } from '../load.js';
 import { Progress } from '../progress.js';
+import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
 import { parseDuration, parseSeed, stepDurationError } from './run.js';
 
 /** The workloads of the original test notes, plus the tap run and XDP_DROP (contract §1). */
 export const DEFAULT_COMPARE = ['multicast', 'tcp', 'jumbo', 'multicast-tap', 'xdp-drop'];
 
-export interface CompareOptions {
+export interface CompareOptions extends PictureOptions {
   scenario?: string[];
   set?: string[];
   platform?: string;
@@ -65,6 +66,7 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
   const durationArg = parseDuration(o.duration);
   const stepOnly = scenarios.find((s) => s.steps);
   if (durationArg !== undefined && stepOnly && scenarios.every((s) => s.steps)) throw stepDurationError(stepOnly.name);
+  const intervalNs = parseInterval(o.interval, Math.max(durationArg ?? 0, ...scenarios.map((s) => durationArg ?? s.durationNs)));
   const reports: Report[] = [];
   const jsonToStdout = o.json === '-';
   const human = jsonToStdout ? io.stderr : io.stdout;
@@ -85,7 +87,7 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
         const label = `compare ${scenario.name} [${config.branch}]`;
         const at = done;
         const report = runScenarioFull({
-          scenario, config, seed, durationNs, toolVersion: VERSION,
+          scenario, config, seed, durationNs, intervalNs, toolVersion: VERSION,
           onProgress: (t, n) => { progress.update(label, (at + t / n) / total); },
         });
         reports.push(report);
@@ -106,6 +108,7 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
     if (!o.quiet) human(`${renderCompare({ scenario: scenario.name, seed, durationNs, steps: scenario.steps !== undefined, platform: o.platform ?? scenario.platform ?? DEFAULT_PLATFORM }, cells, { color })}\n`);
   }
   if (o.json !== undefined) writeOutput(io, o.json, renderCompareJson(reports));
+  writePictures(io, o, reports, `pp-sim compare ${branchArgs.join(' ')}`, true);
   const findings = reports.length - clean;
   human(`pp-sim: ${plural(total, 'run')} (${plural(operands.length, 'branch')} × ${plural(scenarios.length, 'scenario')}): ${String(clean)} clean, ${String(findings)} with findings, ${String(skipped)} skipped\n`);
   return 0;

@@ -1,6 +1,6 @@
 import { InputError } from '../../kernel/errors.js';
 import type { Report } from '../../sim/report.js';
-import { byCodeUnit, ciCaseId } from '../../report/json.js';
+import { byCodeUnit, ciCaseId, reportFromJson } from '../../report/json.js';
 import type { JunitCase } from '../../report/junit.js';
 import type { Io } from '../context.js';
 import { MAX_SHARD_BYTES, readText, setupOfReport } from '../load.js';
@@ -53,7 +53,8 @@ function readShard(file: string): ShardFile {
     const report: unknown = queue.shift();
     if (!isReport(report) || report.scenario !== c.scenario || report.branch !== c.branch) throw bad(`no report for case ${ciCaseId(base)}`);
     const setup = setupOfReport(report);
-    return { ...base, report: setup ? { ...report, setup } : report };
+    const back = reportFromJson(report);
+    return { ...base, report: setup ? { ...back, setup } : back };
   });
   if (queue.length > 0) throw bad(`${String(queue.length)} report(s) without a case`);
   const shard = isRecord(summary.shard) && typeof summary.shard.index === 'number' && typeof summary.shard.total === 'number'

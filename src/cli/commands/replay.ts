@@ -10,6 +10,7 @@ import { HOST_TAG, runScenarioFull } from '../../workload/run.js';
 import { useColor, VERSION, writeOutput, type Io } from '../context.js';
 import { configFor } from '../load.js';
 import { Progress } from '../progress.js';
+import { parseInterval, writePictures } from '../pictures.js';
 import { parseDuration, parseSeed, type RunCliOptions } from './run.js';
 
 export interface ReplayCliOptions extends RunCliOptions {
@@ -109,7 +110,7 @@ export function replayCommand(io: Io, capture: string, o: ReplayCliOptions): num
   try {
     report = runScenarioFull(
       {
-        scenario, config, seed, durationNs: cut ?? 0, toolVersion: VERSION, holders: o.holders === true,
+        scenario, config, seed, durationNs: cut ?? 0, intervalNs: parseInterval(o.interval, cut), toolVersion: VERSION, holders: o.holders === true,
         onProgress: (t, total) => { progress.update(`${label} ${formatNs(t)}/${formatNs(total)}`, t / total); },
       },
       { durationExplicit: cut !== undefined, ...(o.pcapOut !== undefined ? { pcapOut: o.pcapOut } : {}), note: (l, kind) => { if (kind === 'choice' || !o.quiet) io.stderr(`pp-sim: ${l}\n`); } },
@@ -120,6 +121,7 @@ export function replayCommand(io: Io, capture: string, o: ReplayCliOptions): num
   const jsonToStdout = o.json === '-';
   if (o.json !== undefined) writeOutput(io, o.json, renderReportJson(report));
   if (o.junit !== undefined) writeOutput(io, o.junit, renderJunit([{ scenario: scenario.name, branch: report.branch, file: capture, report }]));
+  writePictures(io, o, [report], `pp-sim replay ${capture} --branch ${report.branch}`, false);
   const human = jsonToStdout ? io.stderr : io.stdout;
   const pass = report.result === 'pass';
   if (!o.quiet) human(renderRun(report, { color: useColor(io, o, jsonToStdout) }));

@@ -3,13 +3,15 @@ import type { Report } from '../../sim/report.js';
 import { closingLine, formatNs, renderRun } from '../../report/human.js';
 import { renderReportJson } from '../../report/json.js';
 import { renderJunit } from '../../report/junit.js';
+import { inflightLine } from '../../report/sparkline.js';
 import { parseTime } from '../../workload/units.js';
 import { InputError } from '../../kernel/errors.js';
 import { useColor, VERSION, writeOutput, type Io } from '../context.js';
 import { configFor, loadScenario } from '../load.js';
 import { Progress } from '../progress.js';
+import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
 
-export interface RunCliOptions {
+export interface RunCliOptions extends PictureOptions {
   branch?: string;
   set?: string[];
   platform?: string;
@@ -54,12 +56,13 @@ export function runCommand(io: Io, arg: string, o: RunCliOptions): number {
   const durationArg = parseDuration(o.duration);
   if (durationArg !== undefined && scenario.steps) throw stepDurationError(scenario.name);
   const durationNs = durationArg ?? scenario.durationNs;
+  const intervalNs = parseInterval(o.interval, durationNs);
   const progress = new Progress(io, o);
   const label = `run ${scenario.name} [${config.branch}]`;
   let report: Report;
   try {
     report = runScenario({
-      scenario, config, seed, durationNs, toolVersion: VERSION, holders: o.holders === true,
+      scenario, config, seed, durationNs, intervalNs, toolVersion: VERSION, holders: o.holders === true,
       onProgress: (t, total) => { progress.update(`${label} ${formatNs(t)}/${formatNs(total)}`, t / total); },
     }, {
       // pcap flows: without a duration the replay lasts as long as its capture.
@@ -73,9 +76,11 @@ export function runCommand(io: Io, arg: string, o: RunCliOptions): number {
   const jsonToStdout = o.json === '-';
   if (o.json !== undefined) writeOutput(io, o.json, renderReportJson(report));
   if (o.junit !== undefined) writeOutput(io, o.junit, renderJunit([{ scenario: scenario.name, branch: report.branch, file: scenario.file, report }]));
+  writePictures(io, o, [report], `pp-sim run ${scenario.name} --branch ${report.branch}`, false);
   const human = jsonToStdout ? io.stderr : io.stdout;
   const pass = report.result === 'pass';
   if (!o.quiet) human(renderRun(report, { color: useColor(io, o, jsonToStdout) }));
+  if (!o.quiet && io.isTTY && !jsonToStdout && (report.series?.length ?? 0) > 1) human(`${inflightLine(report.series!)}\n`);
   human(`${closingLine(pass ? 1 : 0, pass ? 0 : 1)}\n`);
   return pass ? 0 : 1;
 }
