@@ -222,8 +222,8 @@ export const VIOLATION_TEXT: Record<ViolationKind, FindingText> = {
     kernel: 'With an IOMMU the unmap walks a domain that was torn down with the device: the 2024-25 reports show "Unable to handle kernel paging request" in iommu_get_dma_domain / iommu_dma_unmap_page called from page_pool_return_page. Without an IOMMU (the Espressobin maps directly) the cache maintenance runs on memory the device no longer owns and nothing is printed. v6.15 (ee62ce7a1d90) tracks every mapped page in an xarray and unmaps them all in page_pool_destroy, so a late page comes back already unmapped.',
     model: 'A dev_unbind step or an unbind event marks the device gone in the DMA API model; every later dma_unmap_page or dma_sync through it is this violation (one per page), and the mapping is dropped so it is not also a dma-mapping leak. With pool_dma_tracking=true the pool unmaps its pages at destroy and skips the unmap (and the sync for device) at return.',
     seen: [
-      { branches: ['upstream-5.14', 'upstream-6.1'], scenarios: ['unbind-inflight'], note: 'v5.5 releases every page before the stack, so nothing is out at unbind; --set pool_dma_tracking=true (v6.15) is clean' },
-      { branches: ['upstream-5.14', 'upstream-6.1'], scenarios: ['unbind-inflight'], platform: 'arm32-lpae' },
+      { branches: ['upstream-5.14', 'upstream-6.1', 'upstream-6.6', 'upstream-6.12'], scenarios: ['unbind-inflight'], note: 'v5.5 releases every page before the stack, so nothing is out at unbind; upstream-6.15 (pool_dma_tracking, ee62ce7a1d90) unmaps every page at destroy and is clean' },
+      { branches: ['upstream-5.14', 'upstream-6.1', 'upstream-6.6', 'upstream-6.12'], scenarios: ['unbind-inflight'], platform: 'arm32-lpae' },
     ],
     functions: ['page_pool_return_page', 'page_pool_release_page', 'dma_unmap_page_attrs', 'iommu_dma_unmap_page', 'mvneta_remove'],
     refs: ['pagepool-dma-semantics.md §2.9', 'pagepool-dma-semantics.md §5.2'],

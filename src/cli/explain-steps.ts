@@ -57,7 +57,7 @@ export const STEP_TEXT: Record<StepOp, StepText> = {
     knobs: ['skb_recycle', 'mem_info_placement'],
   },
   skb_try_coalesce: {
-    does: 'Appends the data of `from` to `to` as TCP\'s receive queue does: a copy into to\'s tailroom when it fits, otherwise from\'s frags (and its head, stolen as a frag when it is a page fragment) move to `to`; the era decides what happens when `from` is pool-backed (the coalesce knob: steal, release, frag_list, reject, pp_match, pp_match_clone). Then kfree_skb_partial(from, stolen) as tcp_try_coalesce does.',
+    does: 'Appends the data of `from` to `to` as TCP\'s receive queue does: a copy into to\'s tailroom when it fits, otherwise from\'s frags (and its head, stolen as a frag when it is a page fragment) move to `to`; the era decides what happens when `from` is pool-backed (the coalesce knob: steal, release, frag_list, reject, pp_match, pp_match_clone, pp_match_noclone, pp_match_ppref). Then kfree_skb_partial(from, stolen) as tcp_try_coalesce does.',
     consumes: 'Consumes `from` only when the coalesce succeeds (copied, frags moved or head stolen: freed by kfree_skb_partial; chained on to\'s frag_list: owned by `to`). A refused coalesce leaves `from` alive and the scenario still owns it, as TCP would queue it.',
     follows: 'skb_try_coalesce (net/core/skbuff.c; the pp_recycle rule of v5.14 and the cloned-skb rule of v6.1) → kfree_skb_partial, as tcp_try_coalesce (net/ipv4/tcp_input.c).',
     knobs: ['coalesce', 'skb_recycle'],

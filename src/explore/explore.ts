@@ -152,7 +152,6 @@ export class Explorer {
     for (let i = 0; i < count; i++) {
       const step = nextStep(new Picker(rng, runner.live(), this.lens, fresh, step0Loc(i)));
       if (!exec(step)) return { steps, outcome: { invalid: true, keys: new Map() } };
-      if (k.findings.violationCount() > 0) break;
     }
     // A correct caller releases what it holds: leaks are the design's, not the sequence's.
     for (let live = runner.live(); live.length > 0; live = runner.live()) {

@@ -193,6 +193,7 @@ export class PagePool {
       const pfn = k.alloc_pages(0, Owner.pool, Origin.pool);
       if (pfn < 0) break;
       this.mapNew(pfn);
+      k.hold(pfn, Place.poolCache);
       this.cache[this.cacheCount++] = pfn;
     }
     if (this.cacheCount === 0) {

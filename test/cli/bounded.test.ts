@@ -107,7 +107,7 @@ test('validate and ci report every problem of every file, each file:line:col: ke
   const c = file('host.yaml', 'name: host\ndescription: x\ntraffic:\n  - { kind: udp, dst: 226.94.1.1 }\nhost: { sockets: 2 }\n');
   const want = [
     `${a}:3:1: branhc: unknown key 'branhc'; did you mean 'branch'?`,
-    `${a}:5:18: steps[0].rx.length: unknown argument 'length' for rx (takes as, len, flow); did you mean 'len'?`,
+    `${a}:5:18: steps[0].rx.length: unknown argument 'length' for rx (takes as, len, flow, poll); did you mean 'len'?`,
     `${a}:6:5: steps[1].skb_clon: unknown step 'skb_clon'; did you mean 'skb_clone'?`,
     `${b}:5:5: steps[1].kfree_skb.skb: no skb named 'b'`,
     `${b}:6:5: steps[2].pipe_release.pipe: 'a' is a skb (from rx at line 4), not a pipe`,

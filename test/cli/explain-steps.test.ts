@@ -17,7 +17,7 @@ test('explain <step> works for every step: what it does, what it consumes, each 
   // skb_try_coalesce: from is consumed only when the coalesce succeeds; each era's coalesce rule
   const c = capture(['explain', 'skb_try_coalesce', '--no-color']).out;
   assert.match(c, /Consumes `from` only when the coalesce succeeds/);
-  assert.match(c, /upstream-6\.1: coalesce=pp_match_clone skb_recycle=pp_recycle/);
+  assert.match(c, /upstream-6\.1, upstream-6\.6: coalesce=pp_match_noclone skb_recycle=pp_recycle/);
   assert.match(c, /mvneta_03.*: coalesce=steal skb_recycle=mem_info/);
 });
 
