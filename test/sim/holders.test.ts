@@ -78,8 +78,9 @@ steps:
 `);
   const [one, two] = r.holders!.map((v) => Object.fromEntries(v.pools[0]!.holders.map((h) => [h.holder, h.pages])));
   assert.deepEqual(r.holders!.map((v) => v.at), ['step 5', 'step 8', 'end']);
-  assert.deepEqual(one, { 'rx-ring': 512, 'napi/gro': 1 });
-  assert.deepEqual(two, { 'rx-ring': 512, ptr_ring: 1 });
+  // v5.13+ __page_pool_alloc_pages_slow allocates 64 pages a call: 62 still sit in the alloc cache.
+  assert.deepEqual(one, { 'rx-ring': 512, 'pool-cache': 62, 'napi/gro': 1 });
+  assert.deepEqual(two, { 'rx-ring': 512, 'pool-cache': 62, ptr_ring: 1 });
   assert.equal(r.counters['page_pool.recycle.released_refcnt'], 1);
 });
 
