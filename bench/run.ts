@@ -78,9 +78,15 @@ function stepsOnce(): StepsResult {
 }
 const steps = [stepsOnce(), stepsOnce(), stepsOnce()].sort((a, b) => a.wallS - b.wallS)[1]!;
 
+/** The explorer: sequences and steps per second on a clean and a buggy branch (one run each). */
+interface ExploreResult { name: string; sequences: number; steps: number; findings: number; wallS: number }
+const exploreRun = spawnSync(process.execPath, ['--import', 'tsx', 'bench/explore.ts', '2000'], { cwd: ROOT, encoding: 'utf8' });
+if (exploreRun.status !== 0) throw new Error(`explore: exited ${String(exploreRun.status)}: ${exploreRun.stderr}`);
+const explore = JSON.parse(exploreRun.stdout) as ExploreResult[];
+
 if (saveAt >= 0) writeFileSync(args[saveAt + 1]!, `${JSON.stringify(results, null, 2)}\n`);
 if (json) {
-  process.stdout.write(`${JSON.stringify([...results, steps], null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify([...results, steps, ...explore], null, 2)}\n`);
 } else {
   const base = baselineAt >= 0 ? (JSON.parse(readFileSync(args[baselineAt + 1]!, 'utf8')) as Result[]) : [];
   const head = ['workload', 'frames', 'wall s', 'frames/s', 'ns/frame', 'peak MiB', 'x real time', 'vs baseline'];
@@ -93,4 +99,7 @@ if (json) {
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
   process.stdout.write(`\nstep runner  ${String(steps.steps)} steps  ${steps.wallS.toFixed(3)} s wall  ${steps.cpuS.toFixed(3)} s cpu  ${Math.round(steps.stepsPerS).toLocaleString('en-US')} steps/s  runner heap ${steps.runnerHeapMiB.toFixed(1)} MiB\n`);
+  for (const e of explore) {
+    process.stdout.write(`${e.name}  ${String(e.sequences)} sequences  ${String(e.steps)} steps  ${String(e.findings)} findings  ${e.wallS.toFixed(3)} s  ${Math.round(e.sequences / e.wallS).toLocaleString('en-US')} sequences/s  ${Math.round(e.steps / e.wallS).toLocaleString('en-US')} steps/s\n`);
+  }
 }

@@ -41,6 +41,10 @@ const KNOWN: { branch: string; set?: Record<string, string>; kind: string; op: s
   { branch: 'mvneta_07', kind: 'freed-while-mapped', op: 'skb_try_coalesce|skb_gro_receive', max: 4 },
   { branch: 'dma-addr-in-page', kind: 'wrong-recycle', op: 'pskb_expand_head', max: 3 },
   { branch: 'mvneta_07', set: { coalesce: 'reject' }, kind: 'pp-page-as-frag', op: 'skb_gro_receive', max: 4 },
+  // v5.14 skb_gro_receive mixes a pool skb into a plain one (pskb_copy head): put_page on a mapped pool page
+  { branch: 'upstream-5.14', kind: 'freed-while-mapped', op: 'skb_gro_receive', max: 4 },
+  // v5.5 mvneta_swbm_add_rx_fragment: a last buffer of FCS bytes only is released and never freed
+  { branch: 'v5.5', kind: 'page', op: 'rx', max: 2 },
 ];
 
 for (const row of KNOWN) {
