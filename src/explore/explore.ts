@@ -140,12 +140,7 @@ export class Explorer {
     const fresh = (): string => `s${++names}`;
     const count = 1 + rng.below(this.o.maxSteps);
     const exec = (step: Step): boolean => {
-      try {
-        runner.run(step);
-      } catch (e) {
-        if (e instanceof InputError) return false;
-        throw e;
-      }
+      if (!tryStep(runner, step)) return false;
       steps.push(step);
       return true;
     };
@@ -172,12 +167,7 @@ export class Explorer {
     let before = effects ? snapshotCounters(k) : undefined;
     let seen = 0;
     const exec = (step: Step): boolean => {
-      try {
-        runner.run(step);
-      } catch (e) {
-        if (e instanceof InputError) return false;
-        throw e;
-      }
+      if (!tryStep(runner, step)) return false;
       done.push(step);
       if (effects && before) {
         const after = snapshotCounters(k);
@@ -287,6 +277,17 @@ export class Explorer {
     }
     return res;
   }
+}
+
+/** Runs one step; false when the runner refuses it (a list no correct caller would write). */
+function tryStep(runner: StepRunner, step: Step): boolean {
+  try {
+    runner.run(step);
+  } catch (e) {
+    if (e instanceof InputError) return false;
+    throw e;
+  }
+  return true;
 }
 
 function step0Loc(i: number): Step['loc'] {
