@@ -211,6 +211,8 @@ static void ppsim_gro(struct ppsim *c, int step, int held, int id)
 		memset(p->cb, 0, sizeof(p->cb));
 		NAPI_GRO_CB(p)->last = p;
 		NAPI_GRO_CB(p)->count = 1;
+		/* dev_gro_receive: a newly held skb's gso_size is its GRO payload length */
+		skb_shinfo(p)->gso_size = p->len - PPSIM_GRO_OFFSET;
 		c->gro_held[held] = true;
 	}
 	memset(skb->cb, 0, sizeof(skb->cb));
