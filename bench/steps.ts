@@ -2,7 +2,7 @@
 // prints {"steps":..,"wallS":..,"cpuS":..} for bench/run.ts. Usage: tsx bench/steps.ts <pairs>
 import { configFor } from '../src/cli/load.js';
 import { VERSION } from '../src/cli/context.js';
-import type { Scenario, Step } from '../src/sim/scenario.js';
+import { defaultScenario, type Scenario, type Step } from '../src/sim/scenario.js';
 import { runSteps } from '../src/sim/run.js';
 
 const pairs = Number(process.argv[2] ?? 50000);
@@ -12,11 +12,7 @@ for (let i = 0; i < pairs; i++) {
   steps.push({ op: 'rx', as: `a${String(i)}`, len: 1514, flow: undefined, poll: true, loc });
   steps.push({ op: 'kfree_skb', skb: `a${String(i)}`, loc });
 }
-const scenario: Scenario = {
-  name: 'steps', description: 'rx/kfree_skb pairs', file: 'bench', branch: undefined, set: {}, setLoc: {}, platform: undefined,
-  seed: 1, durationNs: 0, nic: { mtu: 1500, rxRing: 512 }, xdp: 'none', traffic: undefined, events: [],
-  host: { udpSockets: 1, taps: 0, tapMode: 'mmap', reader: 'fast', readMode: 'copy' }, steps, expect: undefined, keyLoc: {},
-};
+const scenario: Scenario = { ...defaultScenario('steps', 'bench'), description: 'rx/kfree_skb pairs', steps };
 const config = configFor(scenario, {});
 const heapBefore = process.memoryUsage().heapUsed;
 const t0 = process.hrtime.bigint();

@@ -6,7 +6,7 @@ import type { ResolvedConfig } from '../sim/config.js';
 import { judgeLeaks } from '../sim/leaks.js';
 import { Rng } from '../sim/rng.js';
 import { checkScenarioSupport } from '../sim/run.js';
-import type { Scenario, Step } from '../sim/scenario.js';
+import { defaultScenario, type Scenario, type Step } from '../sim/scenario.js';
 import { StepRunner } from '../sim/steps.js';
 import { frameLengths, nextStep, Picker, releaseStep, type Board } from './ops.js';
 
@@ -72,25 +72,7 @@ export interface ExploreResult {
 
 /** A step scenario around a list of steps on the explored board. */
 export function stepScenario(name: string, board: Board, steps: Step[]): Scenario {
-  return {
-    name,
-    description: '',
-    file: '<explore>',
-    branch: undefined,
-    set: {},
-    setLoc: {},
-    platform: undefined,
-    seed: 1,
-    durationNs: 0,
-    nic: { mtu: board.mtu, rxRing: board.rxRing },
-    xdp: board.xdp,
-    traffic: undefined,
-    events: [],
-    host: { udpSockets: 1, taps: 0, tapMode: 'mmap', reader: 'fast', readMode: 'copy' },
-    steps,
-    expect: undefined,
-    keyLoc: {},
-  };
+  return { ...defaultScenario(name, '<explore>'), nic: { mtu: board.mtu, rxRing: board.rxRing }, xdp: board.xdp, steps };
 }
 
 function keyOf(kind: string, path: readonly string[]): string {

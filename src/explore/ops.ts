@@ -64,6 +64,18 @@ function derive(op: Exclude<Extract<Step, { as: string; skb: string }>['op'], 's
   };
 }
 
+/** Releases one live pipe, mapping or XDP frame, as releaseStep writes it. */
+function release(op: 'pipe_release' | 'munmap' | 'xdp_return_frame', kind: 'pipe' | 'vma' | 'frame'): OpSpec {
+  return {
+    op,
+    weight: 2,
+    make: (g) => {
+      const name = g.pick(kind);
+      return name === undefined ? undefined : releaseStep({ name, kind, shared: false, cloned: false }, g.loc);
+    },
+  };
+}
+
 /** One skb argument, consumed or changed in place. */
 function onSkb(op: 'kfree_skb' | 'consume_skb' | 'pskb_expand_head', weight: number, unshared = false): OpSpec {
   return {
@@ -119,30 +131,9 @@ const OPS: readonly OpSpec[] = [
       return held === undefined || skb === undefined ? undefined : { op: 'skb_gro_receive', held, skb, loc: g.loc };
     },
   },
-  {
-    op: 'pipe_release',
-    weight: 2,
-    make: (g) => {
-      const pipe = g.pick('pipe');
-      return pipe === undefined ? undefined : { op: 'pipe_release', pipe, loc: g.loc };
-    },
-  },
-  {
-    op: 'munmap',
-    weight: 2,
-    make: (g) => {
-      const vma = g.pick('vma');
-      return vma === undefined ? undefined : { op: 'munmap', vma, loc: g.loc };
-    },
-  },
-  {
-    op: 'xdp_return_frame',
-    weight: 2,
-    make: (g) => {
-      const frame = g.pick('frame');
-      return frame === undefined ? undefined : { op: 'xdp_return_frame', frame, loc: g.loc };
-    },
-  },
+  release('pipe_release', 'pipe'),
+  release('munmap', 'vma'),
+  release('xdp_return_frame', 'frame'),
   { op: 'napi_poll', weight: 1, make: (g) => ({ op: 'napi_poll', budget: undefined, loc: g.loc }) },
 ];
 

@@ -95,3 +95,26 @@ export interface Expect {
   leaks: Expectation | Record<string, Expectation> | undefined;
   counters: Record<string, Expectation>;
 }
+
+/** A scenario built in code (replay, explore, benchmarks): every field at its file default. */
+export function defaultScenario(name: string, file: string): Scenario {
+  return {
+    name,
+    description: '',
+    file,
+    branch: undefined,
+    set: {},
+    setLoc: {},
+    platform: undefined,
+    seed: 1,
+    durationNs: 0,
+    nic: { mtu: 1500, rxRing: 512 },
+    xdp: 'none',
+    traffic: undefined,
+    events: [],
+    host: { udpSockets: 1, taps: 0, tapMode: 'mmap', reader: 'fast', readMode: 'copy' },
+    steps: undefined,
+    expect: undefined,
+    keyLoc: {},
+  };
+}

@@ -8,7 +8,7 @@ import { ROOT } from '../../src/cli/context.js';
 import { MAX_SCENARIO_BYTES } from '../../src/cli/load.js';
 import { configFor } from '../../src/cli/load.js';
 import { runSteps } from '../../src/sim/run.js';
-import type { Scenario, Step } from '../../src/sim/scenario.js';
+import { defaultScenario, type Scenario, type Step } from '../../src/sim/scenario.js';
 import { capture } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pp-sim-bounded-'));
@@ -48,11 +48,7 @@ test('row 4: 100 000 steps run without a board-wide sweep per step (rx/kfree_skb
   const loc = { file: 'mem' };
   const steps: Step[] = [];
   for (let i = 0; i < 50_000; i++) steps.push({ op: 'rx', as: `a${String(i % 8)}`, len: 1514, flow: undefined, poll: true, loc }, { op: 'kfree_skb', skb: `a${String(i % 8)}`, loc });
-  const scenario: Scenario = {
-    name: 'pairs', description: '', file: 'mem', branch: undefined, set: {}, setLoc: {}, platform: undefined, seed: 1, durationNs: 0,
-    nic: { mtu: 1500, rxRing: 512 }, xdp: 'none', traffic: undefined, events: [],
-    host: { udpSockets: 1, taps: 0, tapMode: 'mmap', reader: 'fast', readMode: 'copy' }, steps, expect: undefined, keyLoc: {},
-  };
+  const scenario: Scenario = { ...defaultScenario('pairs', 'mem'), steps };
   const r = runSteps({ scenario, config: configFor(scenario, {}), seed: 1, durationNs: 0, toolVersion: 'test' });
   assert.equal(r.sim.frames, 50_000);
   assert.equal(r.counters['skb.free'], 50_000);

@@ -4,7 +4,7 @@ import { closingLine, formatNs, renderRun } from '../../report/human.js';
 import { renderReportJson } from '../../report/json.js';
 import { renderJunit } from '../../report/junit.js';
 import type { Report } from '../../sim/report.js';
-import type { Host, Scenario } from '../../sim/scenario.js';
+import { defaultScenario, type Host, type Scenario } from '../../sim/scenario.js';
 import { openCapture } from '../../workload/pcap.js';
 import { HOST_TAG, runScenarioFull } from '../../workload/run.js';
 import { useColor, VERSION, writeOutput, type Io } from '../context.js';
@@ -77,24 +77,12 @@ export function replayScenario(capture: string, o: ReplayCliOptions, note: (line
   const mtu = intFlag('--mtu', from(o.mtu, 'mtu'), 68, 9676, 1500);
   if (used.length > 0) note(`${capture}: the board as the pp-sim run that wrote it: ${used.join(', ')} (flags override)`);
   return {
-    name: nameOf(capture),
+    ...defaultScenario(nameOf(capture), capture),
     description: `replay of ${capture}`,
-    file: capture,
-    branch: undefined,
-    set: {},
-    setLoc: {},
-    platform: undefined,
-    seed: 1,
-    durationNs: 0,
     nic: { mtu, rxRing: 512 },
-    xdp: 'none',
     // The flow's path is resolved against the scenario file's folder: give it absolute.
     traffic: [{ kind: 'pcap', file: resolve(capture), to: o.to, timing, loc: { file: '--to' } }],
     host,
-    steps: undefined,
-    events: [],
-    expect: undefined,
-    keyLoc: {},
   };
 }
 
