@@ -158,6 +158,16 @@ export function isKnobName(s: string): s is KnobName {
   return Object.hasOwn(KNOBS, s);
 }
 
+/**
+ * The value as the literal of its KNOBS entry: a string read from YAML is a fresh heap string, and
+ * the model compares knobs with literals on every packet; against the same literal that is one
+ * pointer test instead of a character compare.
+ */
+export function internKnob(k: KnobName, v: string): string {
+  if (v === 'n/a') return 'n/a';
+  return KNOBS[k].values.find((x) => x === v) ?? v;
+}
+
 /** Platform facts of branches.md; overridable with --set. */
 export interface PlatformFacts {
   dsa: boolean;

@@ -1,5 +1,5 @@
 import { InputError, type SourceLoc } from '../kernel/errors.js';
-import { isKnobName, KNOB_NAMES, KNOBS, PLATFORM_FACT_NAMES, type KnobName, type Knobs, type PlatformFacts } from '../kernel/knobs.js';
+import { internKnob, isKnobName, KNOB_NAMES, KNOBS, PLATFORM_FACT_NAMES, type KnobName, type Knobs, type PlatformFacts } from '../kernel/knobs.js';
 import { didYouMean } from './suggest.js';
 
 /** A branch file: a named set of knob values, optionally on top of another branch. */
@@ -175,14 +175,14 @@ export function resolveConfig(
     throw new UnsupportedError('the copybreak driver has no XDP support (xdp must be none)', locOf(knobOverrides, 'xdp', 'driver'));
   }
   const knobs = {} as Record<KnobName, string>;
-  for (const k of KNOB_NAMES) knobs[k] = notApplicable(k, values) ? 'n/a' : values[k];
+  for (const k of KNOB_NAMES) knobs[k] = notApplicable(k, values) ? 'n/a' : internKnob(k, values[k]);
   const f = facts as unknown as Record<string, boolean | number>;
   const f0 = platform.facts as unknown as Record<string, boolean | number>;
   const setup: Setup = {
     knobs: KNOB_NAMES.filter((k) => values[k] !== own[k]).map((k) => `${k}=${values[k]}`),
     facts: PLATFORM_FACT_NAMES.filter((k) => f[k] !== f0[k]).map((k) => `${k}=${factText(k, f[k]!)}`),
   };
-  return { branch: b.name, knobs: knobs as unknown as Knobs, platform: platform.name, facts, setup };
+  return { branch: b.name, knobs: { ...knobs } as unknown as Knobs, platform: platform.name, facts, setup };
 }
 
 function locOf(os: readonly Override[], a: string, b: string): SourceLoc | undefined {
