@@ -1,4 +1,5 @@
-// Preloaded into a benchmarked pp-sim process: reports its peak RSS (KiB) on exit.
+// Preloaded into a benchmarked process: reports its peak RSS (KiB) and CPU time (user+sys, µs) on exit.
 process.on('exit', () => {
-  process.stderr.write(`\nPPSIM_BENCH_MAXRSS ${process.resourceUsage().maxRSS}\n`);
+  const u = process.resourceUsage();
+  process.stderr.write(`\nPPSIM_BENCH_MAXRSS ${u.maxRSS}\nPPSIM_BENCH_CPU_US ${u.userCPUTime + u.systemCPUTime}\n`);
 });
