@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'bin/**', 'eslint.config.js', 'bench/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'bin/**', 'eslint.config.js', 'bench/*.mjs', 'scripts/*.mjs'] },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pp-sim --version` answers without loading the simulator; everything else runs the compiled CLI.
+// `pp-sim --version` answers without loading the simulator; everything else runs the CLI bundle (scripts/build.mjs).
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   const { readFileSync } = await import('node:fs');

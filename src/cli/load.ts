@@ -1,5 +1,6 @@
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { InputError, type SourceLoc } from '../kernel/errors.js';
 import { KNOB_NAMES, PLATFORM_FACT_NAMES } from '../kernel/knobs.js';
 import { factText, PLATFORMS, resolveConfig, type BranchDef, type Override, type ResolvedConfig, type Setup } from '../sim/config.js';
@@ -65,12 +66,86 @@ export function scenarioPath(arg: string): string {
 
 export function loadScenario(arg: string): Scenario {
   const file = scenarioPath(arg);
-  return parseScenario(readText(file), file);
+  const text = readText(file);
+  return (parsedAtBuild(file, text) as Scenario | undefined) ?? parseScenario(text, file);
+}
+
+/**
+ * Built-in scenario and branch files as the build parsed them, by path under ROOT: `npm run build`
+ * writes them next to the bundle (parsed.json), so a run of a built-in scenario needs neither the
+ * YAML parser's work nor the schema. A file whose text is no longer the text parsed is parsed again.
+ */
+const PARSED_AT_BUILD = new URL('./parsed.json', import.meta.url);
+
+type Parsed = Record<string, { text: string; value: unknown }>;
+let parsed: Parsed | null | undefined;
+
+/** Values JSON cannot hold, and the file's own path (the package may have moved since the build). */
+const SPECIAL = '$';
+type Special = 'undefined' | 'Infinity' | '-Infinity' | 'NaN' | '-0' | 'file';
+
+function encode(v: unknown, file: string): unknown {
+  const special = (s: Special) => ({ [SPECIAL]: s });
+  if (v === undefined) return special('undefined');
+  if (typeof v === 'number') return Number.isNaN(v) ? special('NaN') : Object.is(v, -0) ? special('-0') : v === Infinity ? special('Infinity') : v === -Infinity ? special('-Infinity') : v;
+  if (v === file) return special('file');
+  if (Array.isArray(v)) return v.map((x) => encode(x, file));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encode(x, file)]));
+  return v;
+}
+
+function decode(v: unknown, file: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => decode(x, file));
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  const s = o[SPECIAL];
+  if (typeof s === 'string' && Object.keys(o).length === 1) {
+    const values: Record<Special, unknown> = { undefined, Infinity, '-Infinity': -Infinity, NaN, '-0': -0, file };
+    return values[s as Special];
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) out[k] = decode(o[k], file);
+  return out;
+}
+
+/** The build's parse of a built-in file, when `text` is still the file's text. */
+function parsedAtBuild(file: string, text: string): unknown {
+  if (!file.startsWith(ROOT)) return undefined;
+  if (parsed === undefined) {
+    try {
+      parsed = JSON.parse(readFileSync(PARSED_AT_BUILD, 'utf8')) as Parsed;
+    } catch {
+      parsed = null;
+    }
+  }
+  const hit = parsed?.[file.slice(ROOT.length)];
+  return hit?.text === text ? decode(hit.value, file) : undefined;
+}
+
+/** Parses every built-in scenario and branch file for parsed.json; a file in error, or whose value would not come back identical, is left out. */
+export function parseBuiltins(): string {
+  const out: Parsed = {};
+  const add = (file: string, parse: (text: string, file: string) => unknown) => {
+    const text = readFileSync(file, 'utf8');
+    let value: unknown;
+    try {
+      value = encode(parse(text, file), file);
+    } catch (e) {
+      if (e instanceof InputError) return;
+      throw e;
+    }
+    if (isDeepStrictEqual(decode(value, file), parse(text, file))) out[file.slice(ROOT.length)] = { text, value };
+  };
+  for (const dir of [SCENARIO_DIR, join(SCENARIO_DIR, 'steps')]) {
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) add(join(dir, f), parseScenario);
+  }
+  for (const f of readdirSync(BRANCH_DIR).filter((x) => x.endsWith('.yaml')).sort()) add(join(BRANCH_DIR, f), parseBranch);
+  return `${JSON.stringify(out)}\n`;
 }
 
 /** Built-in branches, plus a user branch file when --branch names a path. */
 export function loadBranches(branchArg?: string): { branches: BranchDef[]; name: string | undefined } {
-  const branches = loadBranchDir(BRANCH_DIR);
+  const branches = loadBranchDir(BRANCH_DIR, (text, file) => (parsedAtBuild(file, text) as BranchDef | undefined) ?? parseBranch(text, file));
   if (branchArg && isBranchFile(branchArg)) {
     const b = parseBranch(readText(branchArg), branchArg);
     if (branches.some((x) => x.name === b.name || x.aliases.includes(b.name))) {

@@ -14,6 +14,8 @@ import { validateCommand } from './commands/validate.js';
 import { processIo, VERSION, type Io } from './context.js';
 import { loadBranches, PLATFORMS } from './load.js';
 
+export { parseBuiltins } from './load.js';
+
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 function common(cmd: Command): Command {

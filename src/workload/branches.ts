@@ -61,8 +61,8 @@ export function parseBranch(text: string, file: string): BranchDef {
   return { name, aliases, description, extends: ext, set, file, loc };
 }
 
-/** The built-in branch files of a directory, sorted by name. */
-export function loadBranchDir(dir: string): BranchDef[] {
+/** The built-in branch files of a directory, sorted by name; `parse` may answer from the build's parse. */
+export function loadBranchDir(dir: string, parse: (text: string, file: string) => BranchDef = parseBranch): BranchDef[] {
   const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
-  return files.map((f) => parseBranch(readFileSync(join(dir, f), 'utf8'), join(dir, f)));
+  return files.map((f) => parse(readFileSync(join(dir, f), 'utf8'), join(dir, f)));
 }

@@ -84,7 +84,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const both = top.filter((k) => k === 'traffic' || k === 'steps');
   if (both.length > 1) throw src.error([both[1]!], 'a scenario has traffic or steps, never both', 'key');
 
-  const parsed = scenarioSchema.safeParse(data, { reportInput: true, error: defaultMessage });
+  const parsed = scenarioSchema().safeParse(data, { reportInput: true, error: defaultMessage });
   if (!parsed.success) throw capped(src.allIssues(parsed.error.issues), file);
   const errors: InputError[] = [];
   const scenario = build(parsed.data, src, top, errors);
@@ -279,7 +279,7 @@ function schemaKeys(path: Path): string[] {
     if (s instanceof z.ZodUnion) return s.options.flatMap(unwrap);
     return [s];
   };
-  let at = unwrap(scenarioSchema);
+  let at = unwrap(scenarioSchema());
   for (const p of path) {
     at = at.flatMap((s) => {
       if (s instanceof z.ZodObject && typeof p === 'string') {
