@@ -106,6 +106,11 @@ export class Mvneta {
   private needRefill = 0;
   private readonly dmaDir: DmaDirCode;
   private readonly copybreak: number;
+  /** Ring size and geometry, and the knobs read per packet, decoded once. */
+  private readonly ringSize: number;
+  private readonly rxOffset: number;
+  private readonly bufSize: number;
+  private readonly refillSync: boolean;
 
   constructor(
     private readonly k: Kernel,
@@ -126,6 +131,10 @@ export class Mvneta {
     const kn = k.knobs;
     this.dmaDir = cfg.xdp !== 'none' && kn.xdp_dma_dir === 'bidirectional' ? DmaDir.bidirectional : DmaDir.from_device;
     this.copybreak = kn.rx_copybreak === 'n/a' ? 0 : Math.max(Number(kn.rx_copybreak), 128);
+    this.ringSize = n;
+    this.rxOffset = this.geo.offset;
+    this.bufSize = this.geo.bufSize;
+    this.refillSync = kn.refill_sync_for_device === 'true';
   }
 
   /** mvneta_open: create and register the pool (page_pool driver), fill the RX ring (mvneta_rxq_fill). */
@@ -178,11 +187,30 @@ export class Mvneta {
   hwReceive(len: number, frame: number, flow = -1, seq = 0, payload = 0): boolean {
     const k = this.k;
     const total = rxBufferBytes(len, this.dsaTag);
-    const n = this.ringPfn.length;
-    const descs = total <= this.geo.bufSize ? 1 : Math.ceil(total / this.geo.bufSize);
+    const n = this.ringSize;
+    const bufSize = this.bufSize;
+    const descs = total <= bufSize ? 1 : Math.ceil(total / bufSize);
     if (len > this.cfg.mtu + ETH_HLEN || this.pending + descs > n || !this.carrier) {
       k.counters['rx.drops']++;
       return false;
+    }
+    if (descs === 1) {
+      const at = this.hwNext;
+      const pfn = this.ringPfn[at]!;
+      if (pfn < 0) {
+        k.counters['rx.drops']++;
+        return false;
+      }
+      this.nicWrite(pfn, total);
+      this.doneSize[at] = total;
+      this.doneFlags[at] = 3;
+      this.doneFrame[at] = frame;
+      this.doneFlow[at] = flow;
+      this.doneSeq[at] = seq;
+      this.donePayload[at] = payload;
+      this.hwNext = at + 1 === n ? 0 : at + 1;
+      this.pending++;
+      return true;
     }
     for (let d = 0, at = this.hwNext; d < descs; d++, at = (at + 1) % n) {
       if (this.ringPfn[at]! < 0) {
@@ -213,13 +241,13 @@ export class Mvneta {
   private nicWrite(pfn: number, size: number): void {
     const k = this.k;
     const pg = k.pages;
-    const i = pg.idx(pfn);
+    const i = pfn - pg.base;
     if (pg.refcount[i] !== 1) {
       k.violation('data-corruption', () => `${pg.describe(pfn)} written by the NIC while ${pg.refcount[i]! - 1} other reference(s) still read it`, 'mvneta_rx_dma', pfn);
     }
     pg.gen[i]!++;
     pg.rxFrame[i] = k.frame;
-    k.dma.deviceWrite(pfn, this.geo.offset, size);
+    k.dma.deviceWrite(pfn, this.rxOffset, size);
   }
 
   /** Descriptors completed by the NIC and not yet processed. */
@@ -340,27 +368,29 @@ export class Mvneta {
   private refillOne(): boolean {
     const k = this.k;
     // mvneta_rx_refill_queue refills only descriptors whose buf_phys_addr is 0: a page left on the ring stays.
+    const ring = this.ringSize;
     let at = this.refillNext;
-    for (let n = 0; n < this.ringPfn.length && this.ringPfn[at]! >= 0; n++) at = (at + 1) % this.ringPfn.length;
+    for (let n = 0; n < ring && this.ringPfn[at]! >= 0; n++) at = at + 1 === ring ? 0 : at + 1;
     let pfn: number;
     let dma: number;
-    if (this.pool) {
-      pfn = this.pool.alloc();
+    const pool = this.pool;
+    if (pool) {
+      pfn = pool.alloc();
       if (pfn < 0) return false;
-      dma = this.pool.dmaAddr(pfn);
+      dma = pool.dmaAddr(pfn);
       // mvneta_rx_refill of the Oct 2019 page_pool conversion: dma_sync_single_for_device of the whole buffer.
-      if (k.knobs.refill_sync_for_device === 'true') k.dma.dma_sync_single_range_for_device(dma, this.geo.offset, this.geo.bufSize, this.dmaDir);
+      if (this.refillSync) k.dma.dma_sync_single_range_for_device(dma, this.rxOffset, this.bufSize, this.dmaDir);
     } else {
       // v4.19 mvneta_rx_refill: a fresh page, dma_map_page of the whole page.
       pfn = k.alloc_pages(0, Owner.page, Origin.ringCopybreak);
       if (pfn < 0) return false;
       dma = k.dma.dma_map_page(pfn, 0, PAGE_SIZE, DmaDir.from_device, 0);
     }
-    k.dma.postToDevice(pfn, this.geo.offset, this.geo.bufSize, 'mvneta_rx_desc_fill');
+    k.dma.postToDevice(pfn, this.rxOffset, this.bufSize, 'mvneta_rx_desc_fill');
     this.ringPfn[at] = pfn;
     this.ringDma[at] = dma;
     k.hold(pfn, Place.rxRing);
-    this.refillNext = (at + 1) % this.ringPfn.length;
+    this.refillNext = at + 1 === ring ? 0 : at + 1;
     return true;
   }
 
@@ -370,7 +400,8 @@ export class Mvneta {
   }
 
   private advance(descs: number): void {
-    this.swNext = (this.swNext + descs) % this.ringPfn.length;
+    const next = this.swNext + descs;
+    this.swNext = next >= this.ringSize ? next - this.ringSize : next;
     this.pending -= descs;
   }
 
@@ -393,11 +424,12 @@ export class Mvneta {
     const whole = descs === 1;
     const head = this.ringPfn[first]!;
     const dma0 = this.ringDma[first]!;
-    k.dma.dma_sync_single_range_for_cpu(dma0, this.geo.offset, size0, this.dmaDir);
+    k.dma.dma_sync_single_range_for_cpu(dma0, this.rxOffset, size0, this.dmaDir);
     this.consumeDesc(first);
     const frameLen = size0 - MVNETA_MH_SIZE - (whole ? ETH_FCS_LEN : 0);
-    k.counters['rx.frames']++;
-    k.counters['rx.bytes'] += this.frameBytes(first, descs);
+    const c = k.counters;
+    c['rx.frames']++;
+    c['rx.bytes'] += whole ? frameLen : this.frameBytes(first, descs);
     if (this.cfg.xdp !== 'none' && this.runXdp(head, frameLen)) return;
     k.hold(head, Place.napi);
     const skb = build_skb(k, head, 0, PAGE_SIZE);

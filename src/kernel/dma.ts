@@ -162,8 +162,9 @@ export class DmaApi {
 
   /** The mapping of `dev` at address `a`, searched among the mappings of its page. */
   private find(a: number, dev: number): number {
-    const i = this.k.pages.idx((a / PAGE_SIZE) | 0);
-    if (i < 0) return -1;
+    const pg = this.k.pages;
+    const i = ((a / PAGE_SIZE) | 0) - pg.base;
+    if (i < 0 || i >= pg.count) return -1;
     for (let id = this.pageHead[i]!; id >= 0; id = this.mapNext[id]!) if (this.mapAddr[id] === a && this.mapDev[id] === dev) return id;
     return -1;
   }
@@ -198,10 +199,9 @@ export class DmaApi {
   }
 
   /** Checks a sync of [base + offset, +len); returns the page index, or -1. */
-  private checkSync(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string): number {
+  private checkSync(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string, call: string, iommuLeaf: string): number {
     const k = this.k;
-    const call = leaf.slice('debug_'.length);
-    if (this.afterUnbind(base, 0, call, `iommu_${call}`)) return -1;
+    if (this.gone[0] === 1 && this.afterUnbind(base, 0, call, iommuLeaf)) return -1;
     const id0 = this.lookup(base, 0);
     if (id0 <= -2) return k.pages.idx(this.mapPfn[-2 - id0]!);
     if (id0 < 0) {
@@ -213,8 +213,9 @@ export class DmaApi {
     if (offset + len > this.mapSize[id]!) {
       k.violation('dma-sync-out-of-range', () => `${k.pages.describe(pfn)}: sync of ${len} bytes at +${offset} beyond a ${this.mapSize[id]!}-byte mapping`, leaf, pfn);
     }
-    if (this.mapDir[id] !== DmaDir.bidirectional && this.mapDir[id] !== dir) {
-      k.violation('dma-dir-mismatch', () => `${k.pages.describe(pfn)} mapped ${DMA_DIR_NAME[this.mapDir[id]!]}, synced ${DMA_DIR_NAME[dir]}`, leaf, pfn);
+    const md = this.mapDir[id]!;
+    if (md !== DmaDir.bidirectional && md !== dir) {
+      k.violation('dma-dir-mismatch', () => `${k.pages.describe(pfn)} mapped ${DMA_DIR_NAME[md]}, synced ${DMA_DIR_NAME[dir]}`, leaf, pfn);
     }
     return k.pages.idx(pfn);
   }
@@ -222,9 +223,9 @@ export class DmaApi {
   /** dma_sync_single_range_for_cpu: the synced bytes become visible to the CPU. */
   dma_sync_single_range_for_cpu(base: number, offset: number, len: number, dir: DmaDirCode): void {
     this.k.counters['dma.sync_for_cpu']++;
-    const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_cpu');
+    const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_cpu', 'dma_sync_single_for_cpu', 'iommu_dma_sync_single_for_cpu');
     if (i < 0) return;
-    const s = (base % PAGE_SIZE) + offset;
+    const s = base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset;
     const e = s + len;
     const ds = this.dirtyStart[i]!;
     const de = this.dirtyEnd[i]!;
@@ -235,12 +236,13 @@ export class DmaApi {
 
   /** dma_sync_single_range_for_device: the buffer goes back to the device. */
   dma_sync_single_range_for_device(base: number, offset: number, len: number, dir: DmaDirCode): void {
-    this.k.counters['dma.sync_for_device']++;
-    this.k.counters['dma.sync_for_device_bytes'] += len;
-    const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_device');
+    const c = this.k.counters;
+    c['dma.sync_for_device']++;
+    c['dma.sync_for_device_bytes'] += len;
+    const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_device', 'dma_sync_single_for_device', 'iommu_dma_sync_single_for_device');
     if (i < 0) return;
     this.dirtyEnd[i] = this.dirtyStart[i]!;
-    this.clean(i, (base % PAGE_SIZE) + offset, len);
+    this.clean(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
   }
 
   /** Cache maintenance for the device (clean) over bytes [off, off + len) of page index i. */
