@@ -61,6 +61,15 @@ export class DmaApi {
   private readonly cpuDirtyHi: Uint32Array;
   /** Devices whose driver was unbound (their IOMMU domain / dma-debug entries are gone). */
   private readonly gone = new Uint8Array(4);
+  /** The line masks of the last byte range cleaned and the last posted to the device (lineBits of lines 0-31, 32-63). */
+  private cleanOff = -1;
+  private cleanLen = -1;
+  private cleanLo = 0;
+  private cleanHi = 0;
+  private postOff = -1;
+  private postLen = -1;
+  private postLo = 0;
+  private postHi = 0;
   /** Truncated addresses already reported (dma-addr-truncated): calls with them act on the real mapping silently. */
   private readonly truncated = new Map<number, number>();
 
@@ -198,8 +207,23 @@ export class DmaApi {
     this.unmapId(id);
   }
 
-  /** Checks a sync of [base + offset, +len); returns the page index, or -1. */
+  /**
+   * Checks a sync of [base + offset, +len); returns the page index, or -1. A live mapping of the
+   * bound device synced within its size and direction passes here; everything else goes to the
+   * full check.
+   */
   private checkSync(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string, call: string, iommuLeaf: string): number {
+    if (this.gone[0] !== 1) {
+      const id = this.find(base, 0);
+      if (id >= 0 && offset + len <= this.mapSize[id]!) {
+        const md = this.mapDir[id]!;
+        if (md === DmaDir.bidirectional || md === dir) return this.k.pages.idx(this.mapPfn[id]!);
+      }
+    }
+    return this.checkSyncFull(base, offset, len, dir, leaf, call, iommuLeaf);
+  }
+
+  private checkSyncFull(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string, call: string, iommuLeaf: string): number {
     const k = this.k;
     if (this.gone[0] === 1 && this.afterUnbind(base, 0, call, iommuLeaf)) return -1;
     const id0 = this.lookup(base, 0);
@@ -248,10 +272,16 @@ export class DmaApi {
   /** Cache maintenance for the device (clean) over bytes [off, off + len) of page index i. */
   private clean(i: number, off: number, len: number): void {
     if (len <= 0) return;
-    const first = (off / CACHE_LINE) | 0;
-    const last = ((off + len - 1) / CACHE_LINE) | 0;
-    this.cpuDirtyLo[i] = (this.cpuDirtyLo[i]! & ~lineBits(first, last, 0)) >>> 0;
-    this.cpuDirtyHi[i] = (this.cpuDirtyHi[i]! & ~lineBits(first, last, 32)) >>> 0;
+    if (off !== this.cleanOff || len !== this.cleanLen) {
+      const first = (off / CACHE_LINE) | 0;
+      const last = ((off + len - 1) / CACHE_LINE) | 0;
+      this.cleanOff = off;
+      this.cleanLen = len;
+      this.cleanLo = lineBits(first, last, 0);
+      this.cleanHi = lineBits(first, last, 32);
+    }
+    this.cpuDirtyLo[i] = (this.cpuDirtyLo[i]! & ~this.cleanLo) >>> 0;
+    this.cpuDirtyHi[i] = (this.cpuDirtyHi[i]! & ~this.cleanHi) >>> 0;
   }
 
   /** A page from the page allocator: its previous owner's writes may still sit in dirty lines anywhere. */
@@ -281,10 +311,16 @@ export class DmaApi {
     const k = this.k;
     if (k.facts.coherent_dma) return;
     const i = k.pages.idx(pfn);
-    const first = (off / CACHE_LINE) | 0;
-    const last = ((off + len - 1) / CACHE_LINE) | 0;
-    const lo = this.cpuDirtyLo[i]! & lineBits(first, last, 0);
-    const hi = this.cpuDirtyHi[i]! & lineBits(first, last, 32);
+    if (off !== this.postOff || len !== this.postLen) {
+      const first = (off / CACHE_LINE) | 0;
+      const last = ((off + len - 1) / CACHE_LINE) | 0;
+      this.postOff = off;
+      this.postLen = len;
+      this.postLo = lineBits(first, last, 0);
+      this.postHi = lineBits(first, last, 32);
+    }
+    const lo = this.cpuDirtyLo[i]! & this.postLo;
+    const hi = this.cpuDirtyHi[i]! & this.postHi;
     if ((lo | hi) === 0) return;
     k.violation('dma-dirty-cacheline', () => `${k.pages.describe(pfn)}: ${dirtyLines(lo, hi)} of the RX area ${off}..${off + len - 1} dirty, not synced for the device`, leaf);
     this.clean(i, off, len);

@@ -265,53 +265,79 @@ export class PagePool {
     k.enter(any ? 'page_pool_put_unrefed_netmem' : 'page_pool_put_page');
     const i = pfn - pg.base;
     const owned = i >= 0 && i < pg.count && pg.owner[i] === Owner.pool && pg.pool[i] === this.id;
-    if (this.freed && owned) {
-      k.violation('use-after-free', () => `page_pool #${this.id} (freed by a forced disconnect) reached through page->pp of ${pg.describe(pfn)}`);
-      k.put_page(pfn);
+    if (this.freed && owned) return this.putFreed(pfn);
+    if (any && !allowDirect) allowDirect = this.napiLocal();
+    if (!owned) return this.putForeign(pfn, headObj);
+    if (pg.refcount[i] !== 1) {
+      k.counters['page_pool.recycle.released_refcnt']++;
+      return this.putReturn(pfn);
+    }
+    // v6.15 page_pool_scrub turns dma_sync off before it unmaps everything.
+    if (this.syncDev && !this.unmappedAll) this.syncForDevice(i, dmaSyncSize);
+    if (allowDirect && !k.inNapi) allowDirect = this.directOutsideNapi(pfn);
+    // After page_pool_destroy NAPI is gone: a page comes back through the ring and the next retry scrubs it.
+    const direct = allowDirect && !this.destroyed;
+    if (direct && this.cacheCount < PP_ALLOC_CACHE_SIZE) {
+      this.cache[this.cacheCount++] = pfn;
+      k.hold(pfn, Place.poolCache);
+      k.counters['page_pool.recycle.cached']++;
       k.leave();
       return true;
     }
-    if (any && !allowDirect) allowDirect = this.napiLocal();
-    if (!owned) {
-      k.violation('wrong-recycle', () => (headObj >= 0 ? k.slab.describe(headObj) : pg.describe(pfn)), undefined, headObj >= 0 ? undefined : pfn);
-      k.leave();
-      return false;
-    }
-    const c = k.counters;
-    if (pg.refcount[i] === 1) {
-      // v6.15 page_pool_scrub turns dma_sync off before it unmaps everything.
-      if (this.syncDev && !this.unmappedAll) {
-        const max = this.syncMax;
-        const len = dmaSyncSize < 0 || dmaSyncSize > max ? max : dmaSyncSize;
-        k.dma.dma_sync_single_range_for_device(this.inPrivate ? pg.private[i]! : pg.dmaAddr[i]!, this.syncOffset, len, this.dir);
-      }
-      if (allowDirect && !k.inNapi) {
-        k.violation('direct-recycle-outside-napi', () => pg.describe(pfn), 'page_pool_recycle_direct', pfn);
-        allowDirect = false;
-      }
-      // After page_pool_destroy NAPI is gone: a page comes back through the ring and the next retry scrubs it.
-      if (allowDirect && !this.destroyed) {
-        if (this.cacheCount < PP_ALLOC_CACHE_SIZE) {
-          this.cache[this.cacheCount++] = pfn;
-          k.hold(pfn, Place.poolCache);
-          c['page_pool.recycle.cached']++;
-          k.leave();
-          return true;
-        }
-        c['page_pool.recycle.cache_full']++;
-      }
-      if (this.ring.produce(pfn)) {
-        k.hold(pfn, Place.ptrRing);
-        c['page_pool.recycle.ring']++;
-        k.leave();
-        return true;
-      }
-      c['page_pool.recycle.ring_full']++;
-    } else {
-      c['page_pool.recycle.released_refcnt']++;
-    }
-    this.returnPage(pfn);
+    return this.putRing(pfn, direct);
+  }
+
+  /** page_pool_dma_sync_for_device: min(dma_sync_size, max_len) bytes from params.offset of page index i. */
+  private syncForDevice(i: number, dmaSyncSize: number): void {
+    const pg = this.k.pages;
+    const max = this.syncMax;
+    const len = dmaSyncSize < 0 || dmaSyncSize > max ? max : dmaSyncSize;
+    this.k.dma.dma_sync_single_range_for_device(this.inPrivate ? pg.private[i]! : pg.dmaAddr[i]!, this.syncOffset, len, this.dir);
+  }
+
+  /** put on a pool a forced disconnect freed: use-after-free through page->pp, the page is freed. */
+  private putFreed(pfn: number): boolean {
+    const k = this.k;
+    k.violation('use-after-free', () => `page_pool #${this.id} (freed by a forced disconnect) reached through page->pp of ${k.pages.describe(pfn)}`);
+    k.put_page(pfn);
     k.leave();
+    return true;
+  }
+
+  /** put of a page this pool does not own: wrong-recycle, the caller completes the free. */
+  private putForeign(pfn: number, headObj: number): boolean {
+    const k = this.k;
+    k.violation('wrong-recycle', () => (headObj >= 0 ? k.slab.describe(headObj) : k.pages.describe(pfn)), undefined, headObj >= 0 ? undefined : pfn);
+    k.leave();
+    return false;
+  }
+
+  /** page_pool_recycle_direct outside NAPI: flagged, and the page goes the non-direct way. */
+  private directOutsideNapi(pfn: number): boolean {
+    const k = this.k;
+    k.violation('direct-recycle-outside-napi', () => k.pages.describe(pfn), 'page_pool_recycle_direct', pfn);
+    return false;
+  }
+
+  /** page_pool_recycle_in_ring, or page_pool_return_page when the ring is full (after a full cache when direct). */
+  private putRing(pfn: number, direct: boolean): boolean {
+    const k = this.k;
+    const c = k.counters;
+    if (direct) c['page_pool.recycle.cache_full']++;
+    if (this.ring.produce(pfn)) {
+      k.hold(pfn, Place.ptrRing);
+      c['page_pool.recycle.ring']++;
+      k.leave();
+      return true;
+    }
+    c['page_pool.recycle.ring_full']++;
+    return this.putReturn(pfn);
+  }
+
+  /** The page leaves the pool (page_pool_return_page). */
+  private putReturn(pfn: number): boolean {
+    this.returnPage(pfn);
+    this.k.leave();
     return true;
   }
 
