@@ -402,7 +402,7 @@ export class Mvneta {
       if (pfn < 0) return false;
       dma = pool.dmaAddr(pfn);
       // mvneta_rx_refill of the Oct 2019 page_pool conversion: dma_sync_single_for_device of the whole buffer.
-      if (this.refillSync) k.dma.dma_sync_single_range_for_device(dma, this.rxOffset, this.bufSize, this.dmaDir);
+      if (this.refillSync) k.dma.syncForDeviceOnPage(pfn, dma, this.rxOffset, this.bufSize, this.dmaDir);
     } else {
       // v4.19 mvneta_rx_refill: a fresh page, dma_map_page of the whole page.
       pfn = k.alloc_pages(0, Owner.page, Origin.ringCopybreak);
@@ -443,7 +443,7 @@ export class Mvneta {
     const size0 = this.doneSize[first]!;
     const whole = descs === 1;
     const head = this.ringPfn[first]!;
-    k.dma.dma_sync_single_range_for_cpu(this.ringDma[first]!, this.rxOffset, size0, this.dmaDir);
+    k.dma.syncForCpuOnPage(head, this.ringDma[first]!, this.rxOffset, size0, this.dmaDir);
     this.consumeDesc(first);
     const frameLen = size0 - MVNETA_MH_SIZE - (whole ? ETH_FCS_LEN : 0);
     const c = k.counters;

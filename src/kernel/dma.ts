@@ -249,13 +249,7 @@ export class DmaApi {
     this.k.counters['dma.sync_for_cpu']++;
     const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_cpu', 'dma_sync_single_for_cpu', 'iommu_dma_sync_single_for_cpu');
     if (i < 0) return;
-    const s = base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset;
-    const e = s + len;
-    const ds = this.dirtyStart[i]!;
-    const de = this.dirtyEnd[i]!;
-    if (s <= ds && e >= de) this.dirtyEnd[i] = ds;
-    else if (s <= ds && e > ds) this.dirtyStart[i] = e;
-    else if (s < de && e >= de) this.dirtyEnd[i] = s;
+    this.syncedForCpu(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
   }
 
   /** dma_sync_single_range_for_device: the buffer goes back to the device. */
@@ -265,8 +259,63 @@ export class DmaApi {
     c['dma.sync_for_device_bytes'] += len;
     const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_device', 'dma_sync_single_for_device', 'iommu_dma_sync_single_for_device');
     if (i < 0) return;
+    this.syncedForDevice(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
+  }
+
+  /**
+   * The mapping find(base, 0) returns when it heads the list of page index i, is the bound device's,
+   * and covers [offset, +len) in direction `dir` (the sync passes every check); -1 otherwise.
+   */
+  private headMapping(i: number, base: number, offset: number, len: number, dir: DmaDirCode): number {
+    if (this.gone[0] === 1) return -1;
+    const id = this.pageHead[i]!;
+    if (id < 0 || this.mapAddr[id] !== base || this.mapDev[id] !== 0 || offset + len > this.mapSize[id]!) return -1;
+    const md = this.mapDir[id]!;
+    return md === DmaDir.bidirectional || md === dir ? id : -1;
+  }
+
+  /** dma_sync_single_range_for_cpu of an address the caller got for page `pfn`: the page's own mapping is checked without a search. */
+  syncForCpuOnPage(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): void {
+    const pg = this.k.pages;
+    const i = pfn - pg.base;
+    const s = base - pfn * PAGE_SIZE;
+    if (i < 0 || i >= pg.count || s < 0 || s >= PAGE_SIZE || this.headMapping(i, base, offset, len, dir) < 0) {
+      this.dma_sync_single_range_for_cpu(base, offset, len, dir);
+      return;
+    }
+    this.k.counters['dma.sync_for_cpu']++;
+    this.syncedForCpu(i, s + offset, len);
+  }
+
+  /** dma_sync_single_range_for_device of an address the caller got for page `pfn` (see syncForCpuOnPage). */
+  syncForDeviceOnPage(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): void {
+    const pg = this.k.pages;
+    const i = pfn - pg.base;
+    const s = base - pfn * PAGE_SIZE;
+    if (i < 0 || i >= pg.count || s < 0 || s >= PAGE_SIZE || this.headMapping(i, base, offset, len, dir) < 0) {
+      this.dma_sync_single_range_for_device(base, offset, len, dir);
+      return;
+    }
+    const c = this.k.counters;
+    c['dma.sync_for_device']++;
+    c['dma.sync_for_device_bytes'] += len;
+    this.syncedForDevice(i, s + offset, len);
+  }
+
+  /** Bytes [s, s + len) of page index i synced for the CPU: they leave the device-written range. */
+  private syncedForCpu(i: number, s: number, len: number): void {
+    const e = s + len;
+    const ds = this.dirtyStart[i]!;
+    const de = this.dirtyEnd[i]!;
+    if (s <= ds && e >= de) this.dirtyEnd[i] = ds;
+    else if (s <= ds && e > ds) this.dirtyStart[i] = e;
+    else if (s < de && e >= de) this.dirtyEnd[i] = s;
+  }
+
+  /** Bytes [off, off + len) of page index i synced for the device: nothing is device-written any more, the lines are cleaned. */
+  private syncedForDevice(i: number, off: number, len: number): void {
     this.dirtyEnd[i] = this.dirtyStart[i]!;
-    this.clean(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
+    this.clean(i, off, len);
   }
 
   /** Cache maintenance for the device (clean) over bytes [off, off + len) of page index i. */

@@ -292,7 +292,7 @@ export class PagePool {
     const pg = this.k.pages;
     const max = this.syncMax;
     const len = dmaSyncSize < 0 || dmaSyncSize > max ? max : dmaSyncSize;
-    this.k.dma.dma_sync_single_range_for_device(this.inPrivate ? pg.private[i]! : pg.dmaAddr[i]!, this.syncOffset, len, this.dir);
+    this.k.dma.syncForDeviceOnPage(pg.base + i, this.inPrivate ? pg.private[i]! : pg.dmaAddr[i]!, this.syncOffset, len, this.dir);
   }
 
   /** put on a pool a forced disconnect freed: use-after-free through page->pp, the page is freed. */
