@@ -395,26 +395,32 @@ export class Mvneta {
     let at = this.refillNext;
     for (let n = 0; n < ring && this.ringPfn[at]! >= 0; n++) at = at + 1 === ring ? 0 : at + 1;
     let pfn: number;
-    let dma: number;
     const pool = this.pool;
     if (pool) {
       pfn = pool.alloc();
       if (pfn < 0) return false;
-      dma = pool.dmaAddr(pfn);
+      const dma = pool.dmaAddr(pfn);
       // mvneta_rx_refill of the Oct 2019 page_pool conversion: dma_sync_single_for_device of the whole buffer.
       if (this.refillSync) k.dma.syncForDeviceOnPage(pfn, dma, this.rxOffset, this.bufSize, this.dmaDir);
+      this.ringDma[at] = dma;
     } else {
-      // v4.19 mvneta_rx_refill: a fresh page, dma_map_page of the whole page.
-      pfn = k.alloc_pages(0, Owner.page, Origin.ringCopybreak);
+      pfn = this.copybreakBuffer(at);
       if (pfn < 0) return false;
-      dma = k.dma.dma_map_page(pfn, 0, PAGE_SIZE, DmaDir.from_device, 0);
     }
     k.dma.postToDevice(pfn, this.rxOffset, this.bufSize, 'mvneta_rx_desc_fill');
     this.ringPfn[at] = pfn;
-    this.ringDma[at] = dma;
     k.hold(pfn, Place.rxRing);
     this.refillNext = at + 1 === ring ? 0 : at + 1;
     return true;
+  }
+
+  /** v4.19 mvneta_rx_refill: a fresh page, dma_map_page of the whole page, its address in descriptor `at`. -1 when out of memory. */
+  private copybreakBuffer(at: number): number {
+    const k = this.k;
+    const pfn = k.alloc_pages(0, Owner.page, Origin.ringCopybreak);
+    if (pfn < 0) return -1;
+    this.ringDma[at] = k.dma.dma_map_page(pfn, 0, PAGE_SIZE, DmaDir.from_device, 0);
+    return pfn;
   }
 
   private consumeDesc(at: number): void {

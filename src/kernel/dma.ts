@@ -360,17 +360,25 @@ export class DmaApi {
     const k = this.k;
     if (k.facts.coherent_dma) return;
     const i = k.pages.idx(pfn);
-    if (off !== this.postOff || len !== this.postLen) {
-      const first = (off / CACHE_LINE) | 0;
-      const last = ((off + len - 1) / CACHE_LINE) | 0;
-      this.postOff = off;
-      this.postLen = len;
-      this.postLo = lineBits(first, last, 0);
-      this.postHi = lineBits(first, last, 32);
-    }
+    if (off !== this.postOff || len !== this.postLen) this.postMasks(off, len);
     const lo = this.cpuDirtyLo[i]! & this.postLo;
     const hi = this.cpuDirtyHi[i]! & this.postHi;
     if ((lo | hi) === 0) return;
+    this.dirtyAtPost(pfn, i, off, len, lo, hi, leaf);
+  }
+
+  private postMasks(off: number, len: number): void {
+    const first = (off / CACHE_LINE) | 0;
+    const last = ((off + len - 1) / CACHE_LINE) | 0;
+    this.postOff = off;
+    this.postLen = len;
+    this.postLo = lineBits(first, last, 0);
+    this.postHi = lineBits(first, last, 32);
+  }
+
+  /** Dirty lines `lo`/`hi` under a buffer posted to the device: dma-dirty-cacheline, then cleaned. */
+  private dirtyAtPost(pfn: number, i: number, off: number, len: number, lo: number, hi: number, leaf: string): void {
+    const k = this.k;
     k.violation('dma-dirty-cacheline', () => `${k.pages.describe(pfn)}: ${dirtyLines(lo, hi)} of the RX area ${off}..${off + len - 1} dirty, not synced for the device`, leaf);
     this.clean(i, off, len);
   }
