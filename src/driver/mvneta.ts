@@ -37,6 +37,17 @@ export const XDP_FRAME_SIZE = 40;
 
 export type XdpVerdict = 'none' | 'pass' | 'drop' | 'tx' | 'redirect';
 
+/** XdpVerdict as a small integer, for the per-frame dispatch. */
+const XDP_NONE = 0;
+const XDP_PASS = 1;
+const XDP_DROP = 2;
+const XDP_TX = 3;
+const XDP_CODE: Record<XdpVerdict, number> = { none: XDP_NONE, pass: XDP_PASS, drop: XDP_DROP, tx: XDP_TX, redirect: 4 };
+/** napi_budget knob: what the budget counts. */
+const BUDGET_PACKETS = 0;
+const BUDGET_DESCRIPTORS_DROP = 1;
+const BUDGET_DESCRIPTORS_CARRY = 2;
+
 export interface MvnetaConfig {
   mtu: number;
   rxRing: number;
@@ -106,6 +117,13 @@ export class Mvneta {
   private needRefill = 0;
   private readonly dmaDir: DmaDirCode;
   private readonly copybreak: number;
+  /** Ring size and geometry, and the knobs read per packet, decoded once. */
+  private readonly ringSize: number;
+  private readonly rxOffset: number;
+  private readonly bufSize: number;
+  private readonly refillSync: boolean;
+  private readonly xdp: number;
+  private readonly budgetUnit: number;
 
   constructor(
     private readonly k: Kernel,
@@ -126,6 +144,13 @@ export class Mvneta {
     const kn = k.knobs;
     this.dmaDir = cfg.xdp !== 'none' && kn.xdp_dma_dir === 'bidirectional' ? DmaDir.bidirectional : DmaDir.from_device;
     this.copybreak = kn.rx_copybreak === 'n/a' ? 0 : Math.max(Number(kn.rx_copybreak), 128);
+    this.ringSize = n;
+    this.rxOffset = this.geo.offset;
+    this.bufSize = this.geo.bufSize;
+    this.refillSync = kn.refill_sync_for_device === 'true';
+    this.xdp = XDP_CODE[cfg.xdp];
+    const unit = kn.napi_budget;
+    this.budgetUnit = unit === 'packets' ? BUDGET_PACKETS : unit === 'descriptors_drop' ? BUDGET_DESCRIPTORS_DROP : BUDGET_DESCRIPTORS_CARRY;
   }
 
   /** mvneta_open: create and register the pool (page_pool driver), fill the RX ring (mvneta_rxq_fill). */
@@ -178,12 +203,38 @@ export class Mvneta {
   hwReceive(len: number, frame: number, flow = -1, seq = 0, payload = 0): boolean {
     const k = this.k;
     const total = rxBufferBytes(len, this.dsaTag);
-    const n = this.ringPfn.length;
-    const descs = total <= this.geo.bufSize ? 1 : Math.ceil(total / this.geo.bufSize);
+    const n = this.ringSize;
+    const bufSize = this.bufSize;
+    const descs = total <= bufSize ? 1 : Math.ceil(total / bufSize);
     if (len > this.cfg.mtu + ETH_HLEN || this.pending + descs > n || !this.carrier) {
       k.counters['rx.drops']++;
       return false;
     }
+    if (descs === 1) {
+      const at = this.hwNext;
+      const pfn = this.ringPfn[at]!;
+      if (pfn < 0) {
+        k.counters['rx.drops']++;
+        return false;
+      }
+      this.nicWrite(pfn, total);
+      this.doneSize[at] = total;
+      this.doneFlags[at] = 3;
+      this.doneFrame[at] = frame;
+      this.doneFlow[at] = flow;
+      this.doneSeq[at] = seq;
+      this.donePayload[at] = payload;
+      this.hwNext = at + 1 === n ? 0 : at + 1;
+      this.pending++;
+      return true;
+    }
+    return this.hwReceiveDescs(total, descs, frame, flow, seq, payload);
+  }
+
+  /** A frame spread over several descriptors: all must hold a buffer, else it is dropped. */
+  private hwReceiveDescs(total: number, descs: number, frame: number, flow: number, seq: number, payload: number): boolean {
+    const k = this.k;
+    const n = this.ringSize;
     for (let d = 0, at = this.hwNext; d < descs; d++, at = (at + 1) % n) {
       if (this.ringPfn[at]! < 0) {
         k.counters['rx.drops']++;
@@ -194,7 +245,7 @@ export class Mvneta {
     for (let d = 0; d < descs; d++) {
       const at = this.hwNext;
       const pfn = this.ringPfn[at]!;
-      const size = Math.min(left, this.geo.bufSize);
+      const size = Math.min(left, this.bufSize);
       left -= size;
       this.nicWrite(pfn, size);
       this.doneSize[at] = size;
@@ -213,13 +264,13 @@ export class Mvneta {
   private nicWrite(pfn: number, size: number): void {
     const k = this.k;
     const pg = k.pages;
-    const i = pg.idx(pfn);
+    const i = pfn - pg.base;
     if (pg.refcount[i] !== 1) {
       k.violation('data-corruption', () => `${pg.describe(pfn)} written by the NIC while ${pg.refcount[i]! - 1} other reference(s) still read it`, 'mvneta_rx_dma', pfn);
     }
     pg.gen[i]!++;
     pg.rxFrame[i] = k.frame;
-    k.dma.deviceWrite(pfn, this.geo.offset, size);
+    k.dma.deviceWrite(pfn, this.rxOffset, size);
   }
 
   /** Descriptors completed by the NIC and not yet processed. */
@@ -241,12 +292,12 @@ export class Mvneta {
     const wasNapi = k.inNapi;
     k.inNapi = true;
     k.enter('mvneta_poll');
-    const unit = k.knobs.napi_budget;
+    const unit = this.budgetUnit;
     const n = this.ringPfn.length;
     let done = 0;
     let pkts = 0;
     k.enter('mvneta_rx_swbm');
-    while (this.pending > 0 && (unit === 'packets' ? pkts < budget : done < budget)) {
+    while (this.pending > 0 && (unit === BUDGET_PACKETS ? pkts < budget : done < budget)) {
       const first = this.swNext;
       if ((this.doneFlags[first]! & 1) === 0) {
         this.dropOrphan(first);
@@ -259,13 +310,13 @@ export class Mvneta {
         while (descs <= this.pending && (this.doneFlags[(first + descs - 1) % n]! & 2) === 0) descs++;
       }
       k.frame = frameNo;
-      if (unit === 'descriptors_drop' && done + descs > budget) {
+      if (unit === BUDGET_DESCRIPTORS_DROP && done + descs > budget) {
         this.dropCut(first, budget - done);
         done = budget;
         break;
       }
       // descriptors_carry (v5.5-v5.9): rxq->skb carries a cut frame over; modelled as handling it whole in the next poll.
-      if (unit === 'descriptors_carry' && done > 0 && done + descs > budget) break;
+      if (unit === BUDGET_DESCRIPTORS_CARRY && done > 0 && done + descs > budget) break;
       this.rxFrame(first, descs);
       done += descs;
       pkts++;
@@ -340,28 +391,36 @@ export class Mvneta {
   private refillOne(): boolean {
     const k = this.k;
     // mvneta_rx_refill_queue refills only descriptors whose buf_phys_addr is 0: a page left on the ring stays.
+    const ring = this.ringSize;
     let at = this.refillNext;
-    for (let n = 0; n < this.ringPfn.length && this.ringPfn[at]! >= 0; n++) at = (at + 1) % this.ringPfn.length;
+    for (let n = 0; n < ring && this.ringPfn[at]! >= 0; n++) at = at + 1 === ring ? 0 : at + 1;
     let pfn: number;
-    let dma: number;
-    if (this.pool) {
-      pfn = this.pool.alloc();
+    const pool = this.pool;
+    if (pool) {
+      pfn = pool.alloc();
       if (pfn < 0) return false;
-      dma = this.pool.dmaAddr(pfn);
+      const dma = pool.dmaAddr(pfn);
       // mvneta_rx_refill of the Oct 2019 page_pool conversion: dma_sync_single_for_device of the whole buffer.
-      if (k.knobs.refill_sync_for_device === 'true') k.dma.dma_sync_single_range_for_device(dma, this.geo.offset, this.geo.bufSize, this.dmaDir);
+      if (this.refillSync) k.dma.syncForDeviceOnPage(pfn, dma, this.rxOffset, this.bufSize, this.dmaDir);
+      this.ringDma[at] = dma;
     } else {
-      // v4.19 mvneta_rx_refill: a fresh page, dma_map_page of the whole page.
-      pfn = k.alloc_pages(0, Owner.page, Origin.ringCopybreak);
+      pfn = this.copybreakBuffer(at);
       if (pfn < 0) return false;
-      dma = k.dma.dma_map_page(pfn, 0, PAGE_SIZE, DmaDir.from_device, 0);
     }
-    k.dma.postToDevice(pfn, this.geo.offset, this.geo.bufSize, 'mvneta_rx_desc_fill');
+    k.dma.postToDevice(pfn, this.rxOffset, this.bufSize, 'mvneta_rx_desc_fill');
     this.ringPfn[at] = pfn;
-    this.ringDma[at] = dma;
     k.hold(pfn, Place.rxRing);
-    this.refillNext = (at + 1) % this.ringPfn.length;
+    this.refillNext = at + 1 === ring ? 0 : at + 1;
     return true;
+  }
+
+  /** v4.19 mvneta_rx_refill: a fresh page, dma_map_page of the whole page, its address in descriptor `at`. -1 when out of memory. */
+  private copybreakBuffer(at: number): number {
+    const k = this.k;
+    const pfn = k.alloc_pages(0, Owner.page, Origin.ringCopybreak);
+    if (pfn < 0) return -1;
+    this.ringDma[at] = k.dma.dma_map_page(pfn, 0, PAGE_SIZE, DmaDir.from_device, 0);
+    return pfn;
   }
 
   private consumeDesc(at: number): void {
@@ -370,7 +429,8 @@ export class Mvneta {
   }
 
   private advance(descs: number): void {
-    this.swNext = (this.swNext + descs) % this.ringPfn.length;
+    const next = this.swNext + descs;
+    this.swNext = next >= this.ringSize ? next - this.ringSize : next;
     this.pending -= descs;
   }
 
@@ -386,19 +446,25 @@ export class Mvneta {
   /** Page_pool drivers: sync for cpu, XDP, build_skb on the pool page, frags per jumbo_frags. */
   private rxPagePool(first: number, descs: number): void {
     const k = this.k;
-    const pool = this.pool!;
-    const kn = k.knobs;
-    const n = this.ringPfn.length;
     const size0 = this.doneSize[first]!;
     const whole = descs === 1;
     const head = this.ringPfn[first]!;
-    const dma0 = this.ringDma[first]!;
-    k.dma.dma_sync_single_range_for_cpu(dma0, this.geo.offset, size0, this.dmaDir);
+    k.dma.syncForCpuOnPage(head, this.ringDma[first]!, this.rxOffset, size0, this.dmaDir);
     this.consumeDesc(first);
     const frameLen = size0 - MVNETA_MH_SIZE - (whole ? ETH_FCS_LEN : 0);
-    k.counters['rx.frames']++;
-    k.counters['rx.bytes'] += this.frameBytes(first, descs);
-    if (this.cfg.xdp !== 'none' && this.runXdp(head, frameLen)) return;
+    const c = k.counters;
+    c['rx.frames']++;
+    c['rx.bytes'] += whole ? frameLen : this.frameBytes(first, descs);
+    if (this.xdp !== XDP_NONE && this.runXdp(head, frameLen)) return;
+    this.rxSkbPagePool(first, descs, head, frameLen);
+  }
+
+  /** XDP_PASS or no program: build_skb on the head page, the other descriptors as frags. */
+  private rxSkbPagePool(first: number, descs: number, head: number, frameLen: number): void {
+    const k = this.k;
+    const pool = this.pool!;
+    const kn = k.knobs;
+    const n = this.ringSize;
     k.hold(head, Place.napi);
     const skb = build_skb(k, head, 0, PAGE_SIZE);
     skb_reserve(skb, this.geo.offset + MVNETA_MH_SIZE);
@@ -529,42 +595,47 @@ export class Mvneta {
   /** mvneta_run_xdp: the program returns the scenario's verdict for every frame. True when consumed. */
   private runXdp(pfn: number, len: number): boolean {
     const k = this.k;
-    const pool = this.pool!;
-    const c = k.counters;
     k.enter('mvneta_run_xdp');
-    const v = this.cfg.xdp;
+    const v = this.xdp;
     let consumed = true;
-    const syncLen = MVNETA_MH_SIZE + len;
-    if (v === 'pass') {
-      c['xdp.pass']++;
+    if (v === XDP_PASS) {
+      k.counters['xdp.pass']++;
       consumed = false;
-    } else if (v === 'drop') {
-      c['xdp.drop']++;
+    } else if (v === XDP_DROP) {
+      k.counters['xdp.drop']++;
       k.enter('page_pool_recycle_direct');
-      pool.put(pfn, syncLen, true);
+      this.pool!.put(pfn, MVNETA_MH_SIZE + len, true);
       k.leave();
     } else {
-      const f: XdpFrame = { pfn, len, memType: MemType.PAGE_POOL, memId: pool.memId, frame: k.frame, alive: true };
-      // xdp_convert_buff_to_frame: struct xdp_frame is written at data_hard_start (the page start).
-      k.dma.cpuWrite(pfn, 0, XDP_FRAME_SIZE);
-      if (v === 'tx') {
-        c['xdp.tx']++;
-        // The XDP_TX program rewrites the Ethernet header (swaps the MAC addresses).
-        k.dma.cpuWrite(pfn, this.geo.offset + MVNETA_MH_SIZE, 12);
-        k.enter('mvneta_xdp_xmit_back');
-        // mvneta_xdp_submit_frame (v5.5-v6.1): same mapping, xdpf->len synced from xdpf->data.
-        k.dma.dma_sync_single_range_for_device(pool.dmaAddr(pfn), this.geo.offset + MVNETA_MH_SIZE, len, DmaDir.bidirectional);
-        k.leave();
-        this.sink.xdpFrame(f, 'tx');
-      } else {
-        c['xdp.redirect']++;
-        k.enter('xdp_do_redirect');
-        this.sink.xdpFrame(f, 'redirect');
-        k.leave();
-      }
+      this.xdpFrameOut(pfn, len, v === XDP_TX ? 'tx' : 'redirect');
     }
     k.leave();
     return consumed;
+  }
+
+  /** XDP_TX / XDP_REDIRECT: xdp_convert_buff_to_frame, then the frame goes to the sink. */
+  private xdpFrameOut(pfn: number, len: number, v: 'tx' | 'redirect'): void {
+    const k = this.k;
+    const pool = this.pool!;
+    const c = k.counters;
+    const f: XdpFrame = { pfn, len, memType: MemType.PAGE_POOL, memId: pool.memId, frame: k.frame, alive: true };
+    // xdp_convert_buff_to_frame: struct xdp_frame is written at data_hard_start (the page start).
+    k.dma.cpuWrite(pfn, 0, XDP_FRAME_SIZE);
+    if (v === 'tx') {
+      c['xdp.tx']++;
+      // The XDP_TX program rewrites the Ethernet header (swaps the MAC addresses).
+      k.dma.cpuWrite(pfn, this.geo.offset + MVNETA_MH_SIZE, 12);
+      k.enter('mvneta_xdp_xmit_back');
+      // mvneta_xdp_submit_frame (v5.5-v6.1): same mapping, xdpf->len synced from xdpf->data.
+      k.dma.dma_sync_single_range_for_device(pool.dmaAddr(pfn), this.geo.offset + MVNETA_MH_SIZE, len, DmaDir.bidirectional);
+      k.leave();
+      this.sink.xdpFrame(f, 'tx');
+    } else {
+      c['xdp.redirect']++;
+      k.enter('xdp_do_redirect');
+      this.sink.xdpFrame(f, 'redirect');
+      k.leave();
+    }
   }
 
   /** mvneta_tx (no TSO): the linear part mapped with dma_map_single, freed at TX completion. */

@@ -61,6 +61,15 @@ export class DmaApi {
   private readonly cpuDirtyHi: Uint32Array;
   /** Devices whose driver was unbound (their IOMMU domain / dma-debug entries are gone). */
   private readonly gone = new Uint8Array(4);
+  /** The line masks of the last byte range cleaned and the last posted to the device (lineBits of lines 0-31, 32-63). */
+  private cleanOff = -1;
+  private cleanLen = -1;
+  private cleanLo = 0;
+  private cleanHi = 0;
+  private postOff = -1;
+  private postLen = -1;
+  private postLo = 0;
+  private postHi = 0;
   /** Truncated addresses already reported (dma-addr-truncated): calls with them act on the real mapping silently. */
   private readonly truncated = new Map<number, number>();
 
@@ -162,8 +171,9 @@ export class DmaApi {
 
   /** The mapping of `dev` at address `a`, searched among the mappings of its page. */
   private find(a: number, dev: number): number {
-    const i = this.k.pages.idx((a / PAGE_SIZE) | 0);
-    if (i < 0) return -1;
+    const pg = this.k.pages;
+    const i = ((a / PAGE_SIZE) | 0) - pg.base;
+    if (i < 0 || i >= pg.count) return -1;
     for (let id = this.pageHead[i]!; id >= 0; id = this.mapNext[id]!) if (this.mapAddr[id] === a && this.mapDev[id] === dev) return id;
     return -1;
   }
@@ -197,11 +207,25 @@ export class DmaApi {
     this.unmapId(id);
   }
 
-  /** Checks a sync of [base + offset, +len); returns the page index, or -1. */
-  private checkSync(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string): number {
+  /**
+   * Checks a sync of [base + offset, +len); returns the page index, or -1. A live mapping of the
+   * bound device synced within its size and direction passes here; everything else goes to the
+   * full check.
+   */
+  private checkSync(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string, call: string, iommuLeaf: string): number {
+    if (this.gone[0] !== 1) {
+      const id = this.find(base, 0);
+      if (id >= 0 && offset + len <= this.mapSize[id]!) {
+        const md = this.mapDir[id]!;
+        if (md === DmaDir.bidirectional || md === dir) return this.k.pages.idx(this.mapPfn[id]!);
+      }
+    }
+    return this.checkSyncFull(base, offset, len, dir, leaf, call, iommuLeaf);
+  }
+
+  private checkSyncFull(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string, call: string, iommuLeaf: string): number {
     const k = this.k;
-    const call = leaf.slice('debug_'.length);
-    if (this.afterUnbind(base, 0, call, `iommu_${call}`)) return -1;
+    if (this.gone[0] === 1 && this.afterUnbind(base, 0, call, iommuLeaf)) return -1;
     const id0 = this.lookup(base, 0);
     if (id0 <= -2) return k.pages.idx(this.mapPfn[-2 - id0]!);
     if (id0 < 0) {
@@ -213,8 +237,9 @@ export class DmaApi {
     if (offset + len > this.mapSize[id]!) {
       k.violation('dma-sync-out-of-range', () => `${k.pages.describe(pfn)}: sync of ${len} bytes at +${offset} beyond a ${this.mapSize[id]!}-byte mapping`, leaf, pfn);
     }
-    if (this.mapDir[id] !== DmaDir.bidirectional && this.mapDir[id] !== dir) {
-      k.violation('dma-dir-mismatch', () => `${k.pages.describe(pfn)} mapped ${DMA_DIR_NAME[this.mapDir[id]!]}, synced ${DMA_DIR_NAME[dir]}`, leaf, pfn);
+    const md = this.mapDir[id]!;
+    if (md !== DmaDir.bidirectional && md !== dir) {
+      k.violation('dma-dir-mismatch', () => `${k.pages.describe(pfn)} mapped ${DMA_DIR_NAME[md]}, synced ${DMA_DIR_NAME[dir]}`, leaf, pfn);
     }
     return k.pages.idx(pfn);
   }
@@ -222,9 +247,63 @@ export class DmaApi {
   /** dma_sync_single_range_for_cpu: the synced bytes become visible to the CPU. */
   dma_sync_single_range_for_cpu(base: number, offset: number, len: number, dir: DmaDirCode): void {
     this.k.counters['dma.sync_for_cpu']++;
-    const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_cpu');
+    const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_cpu', 'dma_sync_single_for_cpu', 'iommu_dma_sync_single_for_cpu');
     if (i < 0) return;
-    const s = (base % PAGE_SIZE) + offset;
+    this.syncedForCpu(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
+  }
+
+  /** dma_sync_single_range_for_device: the buffer goes back to the device. */
+  dma_sync_single_range_for_device(base: number, offset: number, len: number, dir: DmaDirCode): void {
+    const c = this.k.counters;
+    c['dma.sync_for_device']++;
+    c['dma.sync_for_device_bytes'] += len;
+    const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_device', 'dma_sync_single_for_device', 'iommu_dma_sync_single_for_device');
+    if (i < 0) return;
+    this.syncedForDevice(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
+  }
+
+  /**
+   * The mapping find(base, 0) returns when it heads the list of page index i, is the bound device's,
+   * and covers [offset, +len) in direction `dir` (the sync passes every check); -1 otherwise.
+   */
+  private headMapping(i: number, base: number, offset: number, len: number, dir: DmaDirCode): number {
+    if (this.gone[0] === 1) return -1;
+    const id = this.pageHead[i]!;
+    if (id < 0 || this.mapAddr[id] !== base || this.mapDev[id] !== 0 || offset + len > this.mapSize[id]!) return -1;
+    const md = this.mapDir[id]!;
+    return md === DmaDir.bidirectional || md === dir ? id : -1;
+  }
+
+  /** dma_sync_single_range_for_cpu of an address the caller got for page `pfn`: the page's own mapping is checked without a search. */
+  syncForCpuOnPage(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): void {
+    const pg = this.k.pages;
+    const i = pfn - pg.base;
+    const s = base - pfn * PAGE_SIZE;
+    if (i < 0 || i >= pg.count || s < 0 || s >= PAGE_SIZE || this.headMapping(i, base, offset, len, dir) < 0) {
+      this.dma_sync_single_range_for_cpu(base, offset, len, dir);
+      return;
+    }
+    this.k.counters['dma.sync_for_cpu']++;
+    this.syncedForCpu(i, s + offset, len);
+  }
+
+  /** dma_sync_single_range_for_device of an address the caller got for page `pfn` (see syncForCpuOnPage). */
+  syncForDeviceOnPage(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): void {
+    const pg = this.k.pages;
+    const i = pfn - pg.base;
+    const s = base - pfn * PAGE_SIZE;
+    if (i < 0 || i >= pg.count || s < 0 || s >= PAGE_SIZE || this.headMapping(i, base, offset, len, dir) < 0) {
+      this.dma_sync_single_range_for_device(base, offset, len, dir);
+      return;
+    }
+    const c = this.k.counters;
+    c['dma.sync_for_device']++;
+    c['dma.sync_for_device_bytes'] += len;
+    this.syncedForDevice(i, s + offset, len);
+  }
+
+  /** Bytes [s, s + len) of page index i synced for the CPU: they leave the device-written range. */
+  private syncedForCpu(i: number, s: number, len: number): void {
     const e = s + len;
     const ds = this.dirtyStart[i]!;
     const de = this.dirtyEnd[i]!;
@@ -233,23 +312,25 @@ export class DmaApi {
     else if (s < de && e >= de) this.dirtyEnd[i] = s;
   }
 
-  /** dma_sync_single_range_for_device: the buffer goes back to the device. */
-  dma_sync_single_range_for_device(base: number, offset: number, len: number, dir: DmaDirCode): void {
-    this.k.counters['dma.sync_for_device']++;
-    this.k.counters['dma.sync_for_device_bytes'] += len;
-    const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_device');
-    if (i < 0) return;
+  /** Bytes [off, off + len) of page index i synced for the device: nothing is device-written any more, the lines are cleaned. */
+  private syncedForDevice(i: number, off: number, len: number): void {
     this.dirtyEnd[i] = this.dirtyStart[i]!;
-    this.clean(i, (base % PAGE_SIZE) + offset, len);
+    this.clean(i, off, len);
   }
 
   /** Cache maintenance for the device (clean) over bytes [off, off + len) of page index i. */
   private clean(i: number, off: number, len: number): void {
     if (len <= 0) return;
-    const first = (off / CACHE_LINE) | 0;
-    const last = ((off + len - 1) / CACHE_LINE) | 0;
-    this.cpuDirtyLo[i] = (this.cpuDirtyLo[i]! & ~lineBits(first, last, 0)) >>> 0;
-    this.cpuDirtyHi[i] = (this.cpuDirtyHi[i]! & ~lineBits(first, last, 32)) >>> 0;
+    if (off !== this.cleanOff || len !== this.cleanLen) {
+      const first = (off / CACHE_LINE) | 0;
+      const last = ((off + len - 1) / CACHE_LINE) | 0;
+      this.cleanOff = off;
+      this.cleanLen = len;
+      this.cleanLo = lineBits(first, last, 0);
+      this.cleanHi = lineBits(first, last, 32);
+    }
+    this.cpuDirtyLo[i] = (this.cpuDirtyLo[i]! & ~this.cleanLo) >>> 0;
+    this.cpuDirtyHi[i] = (this.cpuDirtyHi[i]! & ~this.cleanHi) >>> 0;
   }
 
   /** A page from the page allocator: its previous owner's writes may still sit in dirty lines anywhere. */
@@ -279,11 +360,25 @@ export class DmaApi {
     const k = this.k;
     if (k.facts.coherent_dma) return;
     const i = k.pages.idx(pfn);
+    if (off !== this.postOff || len !== this.postLen) this.postMasks(off, len);
+    const lo = this.cpuDirtyLo[i]! & this.postLo;
+    const hi = this.cpuDirtyHi[i]! & this.postHi;
+    if ((lo | hi) === 0) return;
+    this.dirtyAtPost(pfn, i, off, len, lo, hi, leaf);
+  }
+
+  private postMasks(off: number, len: number): void {
     const first = (off / CACHE_LINE) | 0;
     const last = ((off + len - 1) / CACHE_LINE) | 0;
-    const lo = this.cpuDirtyLo[i]! & lineBits(first, last, 0);
-    const hi = this.cpuDirtyHi[i]! & lineBits(first, last, 32);
-    if ((lo | hi) === 0) return;
+    this.postOff = off;
+    this.postLen = len;
+    this.postLo = lineBits(first, last, 0);
+    this.postHi = lineBits(first, last, 32);
+  }
+
+  /** Dirty lines `lo`/`hi` under a buffer posted to the device: dma-dirty-cacheline, then cleaned. */
+  private dirtyAtPost(pfn: number, i: number, off: number, len: number, lo: number, hi: number, leaf: string): void {
+    const k = this.k;
     k.violation('dma-dirty-cacheline', () => `${k.pages.describe(pfn)}: ${dirtyLines(lo, hi)} of the RX area ${off}..${off + len - 1} dirty, not synced for the device`, leaf);
     this.clean(i, off, len);
   }

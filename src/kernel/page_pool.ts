@@ -70,6 +70,13 @@ export class PagePool {
   netdevGone = false;
   /** v6.15: every page the pool mapped was unmapped at destroy; later returns skip the unmap. */
   private unmappedAll = false;
+  /** Params read per packet, decoded once. */
+  private readonly syncDev: boolean;
+  private readonly inPrivate: boolean;
+  private readonly syncOffset: number;
+  private readonly syncMax: number;
+  private readonly dir: DmaDirCode;
+  private readonly ringFirst: boolean;
 
   constructor(
     private readonly k: Kernel,
@@ -78,6 +85,12 @@ export class PagePool {
   ) {
     // ptr_ring size: pool_size if non-zero (capped at 16384), else 1024.
     this.ring = new PtrRing(p.poolSize > 0 ? Math.min(p.poolSize, 16384) : 1024);
+    this.syncDev = p.syncForDevice;
+    this.inPrivate = p.dmaInPrivate;
+    this.syncOffset = p.offset;
+    this.syncMax = p.maxLen;
+    this.dir = p.dmaDir;
+    this.ringFirst = p.allocShape === 'ring_first';
   }
 
   get inflight(): number {
@@ -87,32 +100,30 @@ export class PagePool {
   /** True when the page currently belongs to this pool. */
   owns(pfn: number): boolean {
     const pg = this.k.pages;
-    const i = pg.idx(pfn);
-    return i >= 0 && pg.owner[i] === Owner.pool && pg.pool[i] === this.id;
+    const i = pfn - pg.base;
+    return i >= 0 && i < pg.count && pg.owner[i] === Owner.pool && pg.pool[i] === this.id;
   }
 
   /** page_pool_get_dma_addr: the address as the pool stored it (possibly truncated). */
   dmaAddr(pfn: number): number {
     const pg = this.k.pages;
     const i = pg.idx(pfn);
-    return this.p.dmaInPrivate ? pg.private[i]! : pg.dmaAddr[i]!;
+    return this.inPrivate ? pg.private[i]! : pg.dmaAddr[i]!;
   }
 
   /** page_pool_alloc_pages: fast path, refill from the ring, or the slow path. -1 when out of memory. */
   alloc(): number {
-    const c = this.k.counters;
-    const shape = this.p.allocShape ?? 'cache_first';
-    if (shape === 'ring_first') {
+    if (this.ringFirst) {
       const r = this.getCachedRingFirst();
       return r >= 0 ? r : this.allocSlow();
     }
     if (this.cacheCount > 0) {
-      c['page_pool.alloc.fast']++;
+      this.k.counters['page_pool.alloc.fast']++;
       return this.checkRecycled(this.cache[--this.cacheCount]!);
     }
     const r = this.refillAllocCache();
     if (r >= 0) return r;
-    return shape === 'bulk' ? this.allocSlowBulk() : this.allocSlow();
+    return this.p.allocShape === 'bulk' ? this.allocSlowBulk() : this.allocSlow();
   }
 
   /**
@@ -167,7 +178,7 @@ export class PagePool {
   /** A page leaving cache or ring must be exclusively the pool's (pagepool-dma-semantics §8 check 2). */
   private checkRecycled(pfn: number): number {
     const pg = this.k.pages;
-    if (pg.refcount[pg.idx(pfn)] !== 1) {
+    if (pg.refcount[pfn - pg.base] !== 1) {
       this.k.violation('recycle-while-referenced', () => `${pg.describe(pfn)} refcount ${pg.refcount[pg.idx(pfn)]!} in the pool`, 'page_pool_alloc_pages', pfn);
     }
     return pfn;
@@ -252,53 +263,81 @@ export class PagePool {
     const pg = k.pages;
     const any = k.knobs.direct_recycle === 'napi_any';
     k.enter(any ? 'page_pool_put_unrefed_netmem' : 'page_pool_put_page');
-    if (this.freed && this.owns(pfn)) {
-      k.violation('use-after-free', () => `page_pool #${this.id} (freed by a forced disconnect) reached through page->pp of ${pg.describe(pfn)}`);
-      k.put_page(pfn);
+    const i = pfn - pg.base;
+    const owned = i >= 0 && i < pg.count && pg.owner[i] === Owner.pool && pg.pool[i] === this.id;
+    if (this.freed && owned) return this.putFreed(pfn);
+    if (any && !allowDirect) allowDirect = this.napiLocal();
+    if (!owned) return this.putForeign(pfn, headObj);
+    if (pg.refcount[i] !== 1) {
+      k.counters['page_pool.recycle.released_refcnt']++;
+      return this.putReturn(pfn);
+    }
+    // v6.15 page_pool_scrub turns dma_sync off before it unmaps everything.
+    if (this.syncDev && !this.unmappedAll) this.syncForDevice(i, dmaSyncSize);
+    if (allowDirect && !k.inNapi) allowDirect = this.directOutsideNapi(pfn);
+    // After page_pool_destroy NAPI is gone: a page comes back through the ring and the next retry scrubs it.
+    const direct = allowDirect && !this.destroyed;
+    if (direct && this.cacheCount < PP_ALLOC_CACHE_SIZE) {
+      this.cache[this.cacheCount++] = pfn;
+      k.hold(pfn, Place.poolCache);
+      k.counters['page_pool.recycle.cached']++;
       k.leave();
       return true;
     }
-    if (any && !allowDirect) allowDirect = this.napiLocal();
-    if (!this.owns(pfn)) {
-      k.violation('wrong-recycle', () => (headObj >= 0 ? k.slab.describe(headObj) : pg.describe(pfn)), undefined, headObj >= 0 ? undefined : pfn);
-      k.leave();
-      return false;
-    }
-    const i = pg.idx(pfn);
-    const c = k.counters;
-    if (pg.refcount[i] === 1) {
-      // v6.15 page_pool_scrub turns dma_sync off before it unmaps everything.
-      if (this.p.syncForDevice && !this.unmappedAll) {
-        const len = dmaSyncSize < 0 ? this.p.maxLen : Math.min(dmaSyncSize, this.p.maxLen);
-        k.dma.dma_sync_single_range_for_device(this.dmaAddr(pfn), this.p.offset, len, this.p.dmaDir);
-      }
-      if (allowDirect && !k.inNapi) {
-        k.violation('direct-recycle-outside-napi', () => pg.describe(pfn), 'page_pool_recycle_direct', pfn);
-        allowDirect = false;
-      }
-      // After page_pool_destroy NAPI is gone: a page comes back through the ring and the next retry scrubs it.
-      if (allowDirect && !this.destroyed) {
-        if (this.cacheCount < PP_ALLOC_CACHE_SIZE) {
-          this.cache[this.cacheCount++] = pfn;
-          k.hold(pfn, Place.poolCache);
-          c['page_pool.recycle.cached']++;
-          k.leave();
-          return true;
-        }
-        c['page_pool.recycle.cache_full']++;
-      }
-      if (this.ring.produce(pfn)) {
-        k.hold(pfn, Place.ptrRing);
-        c['page_pool.recycle.ring']++;
-        k.leave();
-        return true;
-      }
-      c['page_pool.recycle.ring_full']++;
-    } else {
-      c['page_pool.recycle.released_refcnt']++;
-    }
-    this.returnPage(pfn);
+    return this.putRing(pfn, direct);
+  }
+
+  /** page_pool_dma_sync_for_device: min(dma_sync_size, max_len) bytes from params.offset of page index i. */
+  private syncForDevice(i: number, dmaSyncSize: number): void {
+    const pg = this.k.pages;
+    const max = this.syncMax;
+    const len = dmaSyncSize < 0 || dmaSyncSize > max ? max : dmaSyncSize;
+    this.k.dma.syncForDeviceOnPage(pg.base + i, this.inPrivate ? pg.private[i]! : pg.dmaAddr[i]!, this.syncOffset, len, this.dir);
+  }
+
+  /** put on a pool a forced disconnect freed: use-after-free through page->pp, the page is freed. */
+  private putFreed(pfn: number): boolean {
+    const k = this.k;
+    k.violation('use-after-free', () => `page_pool #${this.id} (freed by a forced disconnect) reached through page->pp of ${k.pages.describe(pfn)}`);
+    k.put_page(pfn);
     k.leave();
+    return true;
+  }
+
+  /** put of a page this pool does not own: wrong-recycle, the caller completes the free. */
+  private putForeign(pfn: number, headObj: number): boolean {
+    const k = this.k;
+    k.violation('wrong-recycle', () => (headObj >= 0 ? k.slab.describe(headObj) : k.pages.describe(pfn)), undefined, headObj >= 0 ? undefined : pfn);
+    k.leave();
+    return false;
+  }
+
+  /** page_pool_recycle_direct outside NAPI: flagged, and the page goes the non-direct way. */
+  private directOutsideNapi(pfn: number): boolean {
+    const k = this.k;
+    k.violation('direct-recycle-outside-napi', () => k.pages.describe(pfn), 'page_pool_recycle_direct', pfn);
+    return false;
+  }
+
+  /** page_pool_recycle_in_ring, or page_pool_return_page when the ring is full (after a full cache when direct). */
+  private putRing(pfn: number, direct: boolean): boolean {
+    const k = this.k;
+    const c = k.counters;
+    if (direct) c['page_pool.recycle.cache_full']++;
+    if (this.ring.produce(pfn)) {
+      k.hold(pfn, Place.ptrRing);
+      c['page_pool.recycle.ring']++;
+      k.leave();
+      return true;
+    }
+    c['page_pool.recycle.ring_full']++;
+    return this.putReturn(pfn);
+  }
+
+  /** The page leaves the pool (page_pool_return_page). */
+  private putReturn(pfn: number): boolean {
+    this.returnPage(pfn);
+    this.k.leave();
     return true;
   }
 

@@ -144,7 +144,6 @@ export class Engine implements TcpEnv {
   readonly stack: Stack;
   private readonly q = new EventQueue();
   private readonly ev = { t: 0, kind: 0, arg: 0 };
-  private readonly out: FrameOut = { len: 0, seq: 0, payload: 0 };
   private now_ = 0;
   private wireBusy = false;
   private wireFree = 0;
@@ -244,18 +243,18 @@ export class Engine implements TcpEnv {
     }
     if (best < 0 || bestT === Infinity) return;
     const src = this.sources[best]!;
-    src.emit(bestT, this.out);
-    const last = bestT + (this.wireBytes(this.out.len) - IFG) * NS_PER_BYTE;
+    // The wire is idle, so pendingOut holds no undelivered frame (a frame past the end is never delivered).
+    const out = this.pendingOut;
+    src.emit(bestT, out);
+    const wire = this.wireBytes(out.len);
+    const last = bestT + (wire - IFG) * NS_PER_BYTE;
     if (last > this.cfg.durationNs) {
       this.stopped = true;
       return;
     }
     this.wireBusy = true;
-    this.wireFree = bestT + this.wireBytes(this.out.len) * NS_PER_BYTE;
+    this.wireFree = bestT + wire * NS_PER_BYTE;
     this.pendingFlow = src.flow;
-    this.pendingOut.len = this.out.len;
-    this.pendingOut.seq = this.out.seq;
-    this.pendingOut.payload = this.out.payload;
     this.wireT = last;
     this.wireSeq = this.q.takeSeq();
   }
@@ -443,9 +442,12 @@ export class Engine implements TcpEnv {
       if (wireFirst ? this.ackBefore(this.wireT, this.wireSeq) : this.ackBefore(qt, q.peekSeq())) {
         this.ackArrived();
       } else if (wireFirst) {
-        this.now_ = this.wireT;
-        this.wireT = Infinity;
-        this.frameArrived();
+        // Frames arrive back to back while no heap event or ACK is due at or before the next one.
+        do {
+          this.now_ = this.wireT;
+          this.wireT = Infinity;
+          this.frameArrived();
+        } while (this.wireT < q.peekTime() && this.ackFlow < 0 && this.now_ < nextProgress);
       } else {
         if (!q.pop(ev)) break;
         this.now_ = ev.t;
