@@ -91,9 +91,12 @@ export class Kernel {
     return this.inNapi ? 'napi' : this.otherCpuSoftirq ? 'softirq' : 'process';
   }
 
-  /** Enter a kernel function (for call paths of findings). */
+  /** Enter a kernel function (for call paths of findings). Small enough to be inlined at every call site: untraced, a flag test. */
   enter(fn: string): void {
-    if (!this.tracing) return;
+    if (this.tracing) this.push(fn);
+  }
+
+  private push(fn: string): void {
     if (this.depth < this.stack.length) this.stack[this.depth] = fn;
     this.depth++;
   }
