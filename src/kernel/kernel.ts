@@ -132,11 +132,12 @@ export class Kernel {
     if (this.traceUntil?.has(kind) && this.findings.has(this.traceUntil)) throw new TraceComplete();
   }
 
-  /** A page changes holder (kernel/holders.ts): two typed-array writes. */
+  /** A page changes holder (kernel/holders.ts): two typed-array writes (none outside the modelled memory). */
   hold(pfn: number, place: number): void {
-    const i = this.pages.idx(pfn);
-    this.pages.holder[i] = place;
-    this.pages.holderSince[i] = this.now;
+    const p = this.pages;
+    const i = pfn - p.base;
+    p.holder[i] = place;
+    p.holderSince[i] = this.now;
   }
 
   /** printk of the modelled kernel; the lines past LOG_MAX are only counted. */
