@@ -278,7 +278,7 @@ export function build_skb(k: Kernel, pfn: number, headOff: number, fragSize: num
   sh.headKind = Head.page;
   sh.headPfn = pfn;
   sh.headOff = headOff;
-  sh.headGen = k.pages.gen[k.pages.idx(pfn)]!;
+  sh.headGen = k.pages.gen[pfn - k.pages.base]!;
   const s = newSkb(k, sh, 'build_skb');
   s.end = fragSize - SKB_SHINFO_SIZE;
   s.truesize = fragSize + SKB_STRUCT_SIZE;
@@ -1059,7 +1059,8 @@ function xdp_return_skb_page(k: Kernel, s: SkBuff): boolean {
  */
 export function page_pool_return_skb_page(k: Kernel, pfn: number): boolean {
   const pg = k.pages;
-  const i = pg.idx(pfn);
+  // Outside the modelled memory the typed arrays read undefined: no pp_magic.
+  const i = pfn - pg.base;
   if (pg.ppMagic[i] !== 1) return false;
   const dr = k.knobs.direct_recycle;
   k.enter(dr === 'driver' ? 'page_pool_return_skb_page' : 'napi_pp_put_page');
