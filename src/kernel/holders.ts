@@ -1,7 +1,7 @@
 import type { Kernel } from './kernel.js';
 import { Owner } from './page.js';
 import type { PagePool } from './page_pool.js';
-import { Head, type SkBuff } from './skbuff.js';
+import { Head, type SkbSharedInfo, type SkBuff } from './skbuff.js';
 
 export { Place } from './page.js';
 
@@ -21,19 +21,14 @@ export class Places {
 
 /** Every page an skb holds (head page, frags, frag_list) now belongs to `place`. */
 export function holdSkb(k: Kernel, s: SkBuff, place: number): void {
-  const pg = k.pages;
   const sh = s.sh;
-  const now = k.now;
-  let i = pg.idx(sh.headPfn);
-  if (i >= 0 && sh.headKind === Head.page) {
-    pg.holder[i] = place;
-    pg.holderSince[i] = now;
-  }
-  for (let f = 0; f < sh.nr_frags; f++) {
-    i = pg.idx(sh.fragPfn[f]!);
-    pg.holder[i] = place;
-    pg.holderSince[i] = now;
-  }
+  if (sh.headKind === Head.page) k.hold(sh.headPfn, place);
+  if (sh.nr_frags > 0 || sh.frag_list) holdPaged(k, sh, place);
+}
+
+/** The frags and frag_list members of holdSkb (kept apart so the linear case stays small). */
+function holdPaged(k: Kernel, sh: SkbSharedInfo, place: number): void {
+  for (let f = 0; f < sh.nr_frags; f++) k.hold(sh.fragPfn[f]!, place);
   for (let l = sh.frag_list; l; l = l.next) holdSkb(k, l, place);
 }
 

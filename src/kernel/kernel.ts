@@ -91,9 +91,12 @@ export class Kernel {
     return this.inNapi ? 'napi' : this.otherCpuSoftirq ? 'softirq' : 'process';
   }
 
-  /** Enter a kernel function (for call paths of findings). */
+  /** Enter a kernel function (for call paths of findings). Small enough to be inlined at every call site: untraced, a flag test. */
   enter(fn: string): void {
-    if (!this.tracing) return;
+    if (this.tracing) this.push(fn);
+  }
+
+  private push(fn: string): void {
     if (this.depth < this.stack.length) this.stack[this.depth] = fn;
     this.depth++;
   }
@@ -129,11 +132,12 @@ export class Kernel {
     if (this.traceUntil?.has(kind) && this.findings.has(this.traceUntil)) throw new TraceComplete();
   }
 
-  /** A page changes holder (kernel/holders.ts): two typed-array writes. */
+  /** A page changes holder (kernel/holders.ts): two typed-array writes (none outside the modelled memory). */
   hold(pfn: number, place: number): void {
-    const i = this.pages.idx(pfn);
-    this.pages.holder[i] = place;
-    this.pages.holderSince[i] = this.now;
+    const p = this.pages;
+    const i = pfn - p.base;
+    p.holder[i] = place;
+    p.holderSince[i] = this.now;
   }
 
   /** printk of the modelled kernel; the lines past LOG_MAX are only counted. */

@@ -1,5 +1,5 @@
 import type { Kernel } from './kernel.js';
-import { PAGE_SIZE, Place } from './page.js';
+import { Owner, PAGE_SIZE, Place } from './page.js';
 import { page_frag_free, type PageFragCache } from './page_frag.js';
 import { HeadOrigin, Slab, type HeadOriginCode } from './slab.js';
 import { MemType, type MemTypeCode } from './xdp.js';
@@ -217,10 +217,25 @@ function headPageOff(s: SkBuff, off: number): number {
   return s.sh.headOff + off;
 }
 
+/**
+ * Whether a CPU read of page `pfn` has anything for the DMA checker (kernel/dma.ts cpuRead) to judge:
+ * a freed page, or device-written bytes not yet synced. cpuRead returns at once otherwise, so the
+ * call is left out.
+ */
+function readChecked(k: Kernel, pfn: number): boolean {
+  const pg = k.pages;
+  const i = pfn - pg.base;
+  if (i < 0 || i >= pg.count) return false;
+  if (pg.owner[i] === Owner.free) return true;
+  const d = k.dma;
+  return d['dirtyEnd'][i]! > d['dirtyStart'][i]!;
+}
+
 /** The CPU reads `len` bytes of the linear data from `at` (an offset from skb->data). */
 export function cpuReadLinear(k: Kernel, s: SkBuff, at: number, len: number, leaf: string): void {
-  if (s.sh.headKind !== Head.page || len <= 0) return;
-  k.dma.cpuRead(s.sh.headPfn, headPageOff(s, s.data + at), len, leaf);
+  const sh = s.sh;
+  if (sh.headKind !== Head.page || len <= 0 || !readChecked(k, sh.headPfn)) return;
+  k.dma.cpuRead(sh.headPfn, headPageOff(s, s.data + at), len, leaf);
 }
 
 /** The CPU writes `len` bytes of the linear part at skb->data + at: page heads get dirty cache lines. */
@@ -233,7 +248,7 @@ export function cpuWriteLinear(k: Kernel, s: SkBuff, at: number, len: number): v
 export function cpuReadAll(k: Kernel, s: SkBuff, leaf: string): void {
   cpuReadLinear(k, s, 0, skb_headlen(s), leaf);
   const sh = s.sh;
-  for (let f = 0; f < sh.nr_frags; f++) k.dma.cpuRead(sh.fragPfn[f]!, sh.fragOff[f]!, sh.fragSize[f]!, leaf);
+  for (let f = 0; f < sh.nr_frags; f++) if (readChecked(k, sh.fragPfn[f]!)) k.dma.cpuRead(sh.fragPfn[f]!, sh.fragOff[f]!, sh.fragSize[f]!, leaf);
   for (let l = sh.frag_list; l; l = l.next) cpuReadAll(k, l, leaf);
 }
 
@@ -263,7 +278,7 @@ export function build_skb(k: Kernel, pfn: number, headOff: number, fragSize: num
   sh.headKind = Head.page;
   sh.headPfn = pfn;
   sh.headOff = headOff;
-  sh.headGen = k.pages.gen[k.pages.idx(pfn)]!;
+  sh.headGen = k.pages.gen[pfn - k.pages.base]!;
   const s = newSkb(k, sh, 'build_skb');
   s.end = fragSize - SKB_SHINFO_SIZE;
   s.truesize = fragSize + SKB_STRUCT_SIZE;
@@ -577,7 +592,7 @@ function copyBitsPaged(k: Kernel, s: SkBuff, len: number): void {
   const sh = s.sh;
   for (let f = 0; f < sh.nr_frags && len > 0; f++) {
     const n = Math.min(len, sh.fragSize[f]!);
-    k.dma.cpuRead(sh.fragPfn[f]!, sh.fragOff[f]!, n, 'skb_copy_bits');
+    if (readChecked(k, sh.fragPfn[f]!)) k.dma.cpuRead(sh.fragPfn[f]!, sh.fragOff[f]!, n, 'skb_copy_bits');
     len -= n;
   }
   for (let l = sh.frag_list; l && len > 0; l = l.next) {
@@ -1044,7 +1059,8 @@ function xdp_return_skb_page(k: Kernel, s: SkBuff): boolean {
  */
 export function page_pool_return_skb_page(k: Kernel, pfn: number): boolean {
   const pg = k.pages;
-  const i = pg.idx(pfn);
+  // Outside the modelled memory the typed arrays read undefined: no pp_magic.
+  const i = pfn - pg.base;
   if (pg.ppMagic[i] !== 1) return false;
   const dr = k.knobs.direct_recycle;
   k.enter(dr === 'driver' ? 'page_pool_return_skb_page' : 'napi_pp_put_page');

@@ -5,6 +5,7 @@ import { grown } from './typed.js';
 /** Largest kmalloc served from a slab cache; above it kmalloc_large takes pages directly (SLUB, 4 KiB pages). */
 const KMALLOC_MAX_CACHE_SIZE = 2 * PAGE_SIZE;
 const MIN_CLASS = 64;
+const MIN_CLASS_SHIFT = 6;
 /** MIN_PARTIAL: empty slabs a cache keeps. */
 const MIN_PARTIAL = 5;
 
@@ -17,6 +18,11 @@ function orderFor(bytes: number): number {
   let o = 0;
   while (PAGE_SIZE << o < bytes) o++;
   return o;
+}
+
+/** log2 of a cache's object size for a request: kmalloc_index (power-of-two classes from MIN_CLASS). */
+function classShift(size: number): number {
+  return size <= MIN_CLASS ? MIN_CLASS_SHIFT : 32 - Math.clz32(size - 1);
 }
 
 /**
@@ -49,9 +55,7 @@ export class Slab {
   /** ksize(): the usable size kmalloc would give for a request. */
   static ksize(size: number): number {
     if (size > KMALLOC_MAX_CACHE_SIZE) return PAGE_SIZE << orderFor(size);
-    let c = MIN_CLASS;
-    while (c < size) c <<= 1;
-    return c;
+    return 1 << classShift(size);
   }
 
   private grow(): void {
@@ -66,17 +70,19 @@ export class Slab {
   /** kmalloc: returns an object id, or -1 when the page allocator is exhausted. */
   kmalloc(size: number, origin: HeadOriginCode): number {
     const k = this.k;
-    const cls = Slab.ksize(size);
+    const large = size > KMALLOC_MAX_CACHE_SIZE;
+    const shift = large ? 0 : classShift(size);
+    const cls = large ? PAGE_SIZE << orderFor(size) : 1 << shift;
     let pfn: number;
     let slot = 0;
-    if (cls > KMALLOC_MAX_CACHE_SIZE) {
+    if (large) {
       pfn = k.alloc_pages(orderFor(cls), Owner.slab, Origin.slab);
       if (pfn < 0) return -1;
       const i = k.pages.idx(pfn);
       this.inuse[i] = 1;
       this.capacity[i] = 1;
     } else {
-      const list = this.partial[Math.log2(cls)]!;
+      const list = this.partial[shift]!;
       if (list.length === 0) {
         const order = cls > PAGE_SIZE ? orderFor(cls) : 0;
         const np = k.alloc_pages(order, Owner.slab, Origin.slab);
@@ -128,7 +134,7 @@ export class Slab {
       k.put_page(pfn);
       return;
     }
-    const list = this.partial[Math.log2(cls)]!;
+    const list = this.partial[31 - Math.clz32(cls)]!;
     this.slots[i]!.push(this.objOffset[id]! / cls);
     if (this.inuse[i] === 0 && this.emptyCount(list) > MIN_PARTIAL) {
       // SLUB keeps min_partial empty slabs per cache; beyond that the page goes back (discard_slab).

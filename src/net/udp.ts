@@ -52,7 +52,7 @@ export class UdpSocket implements RmemOwner {
       k.enter('skb_copy_datagram_msg');
       cpuReadAll(k, s, 'skb_copy_datagram_iter');
       k.leave();
-      if (k.pages.gen[k.pages.idx(s.sh.headPfn)] !== s.sh.headGen && s.sh.headKind === 1) k.counters['app.corrupt_reads']++;
+      if (s.sh.headKind === 1 && k.pages.gen[s.sh.headPfn - k.pages.base] !== s.sh.headGen) k.counters['app.corrupt_reads']++;
       k.counters['udp.InDatagrams']++;
       k.counters['app.datagrams_read']++;
       k.counters['app.bytes_read'] += s.payload;
