@@ -132,18 +132,18 @@ function runAny(task: Task, ctx: TaskContext): Outcomes[keyof Outcomes] {
     case 'compare': {
       const { scenario, seed, durationNs } = scenarioOptions(task);
       const s = { ...scenario, expect: undefined };
-      let config;
       try {
-        config = configFor(s, task.cfg);
+        const config = configFor(s, task.cfg);
+        const report = runScenarioFull({
+          scenario: s, config, seed, durationNs, intervalNs: task.intervalNs, toolVersion: VERSION,
+          ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+        });
+        return { report };
       } catch (e) {
+        // what the branch cannot run is a skipped cell
         if (e instanceof UnsupportedError) return { unsupported: e.message };
         throw e;
       }
-      const report = runScenarioFull({
-        scenario: s, config, seed, durationNs, intervalNs: task.intervalNs, toolVersion: VERSION,
-        ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
-      });
-      return { report };
     }
     case 'explore-sequences': {
       const stopAt = task.stopAt;
@@ -252,16 +252,20 @@ const workers: PoolWorker[] = [];
 let workersFailed = false;
 let batchIds = 0;
 
-function workerUrl(): URL {
-  // under tsx (tests, npm run dev) this module is src/cli/jobs.ts and its worker src/cli/worker.ts
-  return import.meta.url.endsWith('.ts') ? new URL('./worker.ts', import.meta.url) : new URL('./worker.js', import.meta.url);
+function startWorker(results: MessagePort): Worker {
+  const options = { workerData: { results }, transferList: [results], stdout: true, stderr: true };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), options);
+  // under tsx (tests, npm run dev) a worker does not inherit its loader: register it, then load worker.ts
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href);
+  return new Worker(`import(${tsx}).then((m) => { m.register(); return import(${entry}); });`, { ...options, eval: true });
 }
 
 function spawnWorkers(n: number): PoolWorker[] {
   while (workers.length < n && !workersFailed) {
     try {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(workerUrl(), { workerData: { results: port2 }, transferList: [port2], stdout: true, stderr: true });
+      const worker = startWorker(port2);
       // a worker that cannot start claims nothing: this thread runs every task
       worker.on('error', () => { workersFailed = true; });
       worker.unref();
