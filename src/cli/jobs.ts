@@ -5,7 +5,7 @@ import { Explorer, stepScenario, type ExploreFinding, type FirstSeen, type Seque
 import type { Board } from '../explore/ops.js';
 import { UnsupportedError } from '../sim/config.js';
 import type { Report } from '../sim/report.js';
-import type { Step } from '../sim/scenario.js';
+import type { Scenario, Step } from '../sim/scenario.js';
 import { parseScenario } from '../workload/parse.js';
 import { runScenarioFull } from '../workload/run.js';
 import { VERSION } from './context.js';
@@ -19,6 +19,18 @@ export function parseJobs(s: string | undefined): number {
   if (s === undefined) return Math.min(MAX_JOBS, availableParallelism());
   if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > MAX_JOBS) throw new InputError(`takes an integer 1..${MAX_JOBS}, got '${s}'`, { file: '--jobs' });
   return Number(s);
+}
+
+/**
+ * Rough work of a run, so the longest start first: the frames its flows offer in its simulated
+ * time (payload plus 66 bytes of UDP/IP/Ethernet headers, FCS, preamble and gap, at most 1 Gb/s;
+ * a capture counts as full-size frames at line rate). A step scenario costs nothing.
+ */
+export function runCost(s: Scenario, durationNs: number): number {
+  if (s.steps) return 0;
+  let perSecond = 0;
+  for (const f of s.traffic ?? []) perSecond += f.kind === 'pcap' ? 1e9 / 8 / 1538 : Math.min(f.rateBps, 1e9) / 8 / (f.len + 66);
+  return 1 + (perSecond * durationNs) / 1e9;
 }
 
 /** A scenario file as read by the command, with what changes its run. */

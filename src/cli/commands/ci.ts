@@ -14,7 +14,7 @@ import { parseScenario } from '../../workload/parse.js';
 import { scenarioProblems } from '../checks.js';
 import { envFlag, ROOT, useColor, writeOutput, type Io } from '../context.js';
 import { DEFAULT_BRANCH, isBranchFile, loadBranches, parseSetArgs, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
-import { runTasks, parseJobs, type CiTask } from '../jobs.js';
+import { parseJobs, runCost, runTasks, type CiTask } from '../jobs.js';
 import { Progress } from '../progress.js';
 import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
 import { parseDuration, parseSeed } from './run.js';
@@ -250,9 +250,8 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
     durationExplicit: durationArg !== undefined || p.scenario.keyLoc.duration !== undefined,
     overridden,
   }));
-  // longest first: simulated time stands for the cost, step scenarios last
-  const cost = (p: PlannedCase): number => (p.scenario.steps ? -1 : (durationArg ?? p.scenario.durationNs));
-  const order = tasks.map((_, i) => i).sort((a, b) => cost(runnable[b]!.p) - cost(runnable[a]!.p) || a - b);
+  const cost = runnable.map(({ p }) => runCost(p.scenario, durationArg ?? p.scenario.durationNs));
+  const order = tasks.map((_, i) => i).sort((a, b) => cost[b]! - cost[a]! || a - b);
   let done = 0;
   const settled = runTasks(tasks, jobs, order, {
     ...(io.clock ? { clock: io.clock } : {}),

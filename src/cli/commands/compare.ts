@@ -8,7 +8,7 @@ import { parseScenario } from '../../workload/parse.js';
 import type { Scenario } from '../../sim/scenario.js';
 import { useColor, writeOutput, type Io } from '../context.js';
 import { configFor, DEFAULT_PLATFORM, isBranchFile, loadBranches, readText, scenarioPath } from '../load.js';
-import { parseJobs, runTasks, type CompareTask } from '../jobs.js';
+import { parseJobs, runCost, runTasks, type CompareTask } from '../jobs.js';
 import { Progress } from '../progress.js';
 import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
 import { parseDuration, parseSeed, stepDurationError } from './run.js';
@@ -85,12 +85,11 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
   const tasks: CompareTask[] = scenarios.flatMap((s) => operands.map((op): CompareTask => ({
     kind: 'compare', file: s.file, text: s.text, cfg: cfgOf(op), seed: seedArg, durationNs: durationArg, intervalNs,
   })));
-  // longest first: simulated time stands for the cost, step scenarios last
-  const cost = (i: number): number => {
+  const cost = tasks.map((_, i) => {
     const s = scenarios[Math.floor(i / operands.length)]!.scenario;
-    return s.steps ? -1 : (durationArg ?? s.durationNs);
-  };
-  const order = tasks.map((_, i) => i).sort((a, b) => cost(b) - cost(a) || a - b);
+    return runCost(s, durationArg ?? s.durationNs);
+  });
+  const order = tasks.map((_, i) => i).sort((a, b) => cost[b]! - cost[a]! || a - b);
   const labelOf = (i: number): string => {
     const s = scenarios[Math.floor(i / operands.length)]!.scenario;
     return `compare ${s.name} [${operands[i % operands.length]!.branch}]`;
