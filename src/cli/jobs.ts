@@ -290,6 +290,11 @@ function spawnWorkers(n: number): PoolWorker[] {
   return workers.slice(0, n);
 }
 
+/** Starts the workers of `--jobs n` now, so they load while the command reads and checks its input. */
+export function startWorkers(jobs: number): void {
+  if (jobs > 1) spawnWorkers(jobs - 1);
+}
+
 export interface RunHooks {
   /** This thread starts task i itself. */
   onStart?: (i: number) => void;

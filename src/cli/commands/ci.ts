@@ -14,7 +14,7 @@ import { parseScenario } from '../../workload/parse.js';
 import { scenarioProblems } from '../checks.js';
 import { envFlag, ROOT, useColor, writeOutput, type Io } from '../context.js';
 import { DEFAULT_BRANCH, isBranchFile, loadBranches, parseSetArgs, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
-import { parseJobs, runCost, runTasks, type CiTask } from '../jobs.js';
+import { parseJobs, runCost, runTasks, startWorkers, type CiTask } from '../jobs.js';
 import { Progress } from '../progress.js';
 import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
 import { parseDuration, parseSeed } from './run.js';
@@ -216,6 +216,7 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
   checkStdout(o);
   const shard = parseShard(o.shard);
   const jobs = parseJobs(o.jobs);
+  startWorkers(jobs);
   const seedArg = parseSeed(o.seed);
   const durationArg = parseDuration(o.duration);
   const intervalNs = parseInterval(o.interval, durationArg);

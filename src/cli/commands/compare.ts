@@ -8,7 +8,7 @@ import { parseScenario } from '../../workload/parse.js';
 import type { Scenario } from '../../sim/scenario.js';
 import { useColor, writeOutput, type Io } from '../context.js';
 import { configFor, DEFAULT_PLATFORM, isBranchFile, loadBranches, readText, scenarioPath } from '../load.js';
-import { parseJobs, runCost, runTasks, type CompareTask } from '../jobs.js';
+import { parseJobs, runCost, runTasks, startWorkers, type CompareTask } from '../jobs.js';
 import { Progress } from '../progress.js';
 import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
 import { parseDuration, parseSeed, stepDurationError } from './run.js';
@@ -53,6 +53,8 @@ export function parseOperand(arg: string): Operand {
 export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions): number {
   if (branchArgs.length === 0) throw new InputError('compare needs at least one branch', { file: 'compare' });
   const operands = branchArgs.map(parseOperand);
+  const jobs = parseJobs(o.jobs);
+  startWorkers(jobs);
   const scenarios = (o.scenario && o.scenario.length > 0 ? o.scenario : DEFAULT_COMPARE).map((arg) => {
     const file = scenarioPath(arg);
     const text = readText(file);
@@ -71,7 +73,6 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
   }
   const seedArg = parseSeed(o.seed);
   const durationArg = parseDuration(o.duration);
-  const jobs = parseJobs(o.jobs);
   const stepOnly = scenarios.find((s) => s.scenario.steps);
   if (durationArg !== undefined && stepOnly && scenarios.every((s) => s.scenario.steps)) throw stepDurationError(stepOnly.scenario.name);
   const intervalNs = parseInterval(o.interval, Math.max(durationArg ?? 0, ...scenarios.map((s) => durationArg ?? s.scenario.durationNs)));

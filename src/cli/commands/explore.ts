@@ -9,7 +9,7 @@ import type { Step, XdpMode } from '../../sim/scenario.js';
 import { parseTime } from '../../workload/units.js';
 import { VERSION, writeOutput, type Io } from '../context.js';
 import { configFor } from '../load.js';
-import { parseJobs, runTasks, type ExploreSequencesTask, type ExploreSetup, type ExploreShrinkTask } from '../jobs.js';
+import { parseJobs, runTasks, startWorkers, type ExploreSequencesTask, type ExploreSetup, type ExploreShrinkTask } from '../jobs.js';
 import { Progress } from '../progress.js';
 import { parseSeed } from './run.js';
 
@@ -104,6 +104,7 @@ export function exploreCommand(io: Io, o: ExploreCliOptions): number {
   const cfg = { set: o.set ?? [], ...(o.branch !== undefined ? { branch: o.branch } : {}), ...(o.platform !== undefined ? { platform: o.platform } : {}) };
   const config: ResolvedConfig = configFor(stepScenario('explore', DEFAULT_BOARD, []), cfg);
   const jobs = parseJobs(o.jobs);
+  startWorkers(jobs);
   const seed = parseSeed(o.seed) ?? 1;
   const runs = intOption('--runs', o.runs, 1000, 1, MAX_RUNS);
   const maxSteps = intOption('--max-steps', o.maxSteps, 12, 1, MAX_STEPS);
