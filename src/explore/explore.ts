@@ -62,6 +62,16 @@ export interface ExploreFinding extends Found {
   shrinkRuns: number;
 }
 
+/** A finding as a sequence first showed it, before shrinking. */
+export type FirstSeen = Found & { key: string; run: number };
+
+/** What a batch of sequences found: each sequence that showed a finding new to the batch, and those findings. */
+export interface SequenceBatch {
+  runs: number;
+  steps: number;
+  firsts: { run: number; steps: Step[]; found: FirstSeen[] }[];
+}
+
 export interface ExploreResult {
   runs: number;
   steps: number;
@@ -230,10 +240,41 @@ export class Explorer {
     return renameSteps(cur);
   }
 
+  /** Sequence `run` (1-based): its generator derives from the seed and its number alone, so sequences can run in any order. */
+  sequence(run: number): { steps: Step[]; outcome: Outcome } {
+    return this.generate(sequenceRng(this.o.seed, run));
+  }
+
+  /**
+   * Sequences from..to (inclusive) until `stop` says so before one starts; each one that shows a
+   * finding not shown earlier in this batch, with those findings in the order the sequence found them.
+   */
+  sequences(from: number, to: number, stop?: () => boolean): SequenceBatch {
+    const batch: SequenceBatch = { runs: 0, steps: 0, firsts: [] };
+    const seen = new Set<string>();
+    for (let run = from; run <= to; run++) {
+      if (stop?.()) break;
+      const { steps, outcome } = this.sequence(run);
+      batch.runs++;
+      batch.steps += steps.length;
+      if (outcome.invalid) continue;
+      const found = [...outcome.keys].filter(([key]) => !seen.has(key) && seen.add(key));
+      if (found.length > 0) batch.firsts.push({ run, steps, found: found.map(([key, f]) => ({ ...f, key, run })) });
+    }
+    return batch;
+  }
+
+  /** The shrunk finding first seen in a sequence of these steps. */
+  shrinkFinding(found: FirstSeen, steps: Step[]): ExploreFinding {
+    const shrunk = this.shrink(steps, found.key);
+    const effects: string[] = [];
+    this.replay(shrunk.steps, effects);
+    return { ...found, generatedSteps: steps.length, steps: shrunk.steps, effects, shrinkRuns: shrunk.runs };
+  }
+
   /** Runs the configured number of sequences (or until the time limit) and shrinks each new finding. */
   run(): ExploreResult {
     const o = this.o;
-    const rng = new Rng(o.seed);
     const start = o.now?.() ?? 0;
     const res: ExploreResult = { runs: 0, steps: 0, findings: [], stopped: 'runs' };
     const seen = new Set<string>();
@@ -242,23 +283,25 @@ export class Explorer {
         res.stopped = 'time';
         break;
       }
-      const { steps, outcome } = this.generate(rng);
-      res.runs++;
-      res.steps += steps.length;
-      if (!outcome.invalid) {
-        for (const [key, f] of outcome.keys) {
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const shrunk = this.shrink(steps, key);
-          const effects: string[] = [];
-          this.replay(shrunk.steps, effects);
-          res.findings.push({ ...f, key, run, generatedSteps: steps.length, steps: shrunk.steps, effects, shrinkRuns: shrunk.runs });
+      const b = this.sequences(run, run);
+      res.runs += b.runs;
+      res.steps += b.steps;
+      for (const { steps, found } of b.firsts) {
+        for (const f of found) {
+          if (seen.has(f.key)) continue;
+          seen.add(f.key);
+          res.findings.push(this.shrinkFinding(f, steps));
         }
       }
       o.onRun?.({ runs: res.runs, steps: res.steps, findings: res.findings.length });
     }
     return res;
   }
+}
+
+/** The generator of sequence `run`: splitmix-seeded from the seed's first draw and the sequence number. */
+function sequenceRng(seed: number, run: number): Rng {
+  return new Rng((new Rng(seed).u32() ^ Math.imul(run, 0x2c1b3c6d)) >>> 0);
 }
 
 /** Runs one step; false when the runner refuses it (a list no correct caller would write). */

@@ -59,7 +59,10 @@ function derive(op: Exclude<Extract<Step, { as: string; skb: string }>['op'], 's
     weight,
     make: (g) => {
       const skb = g.pick('skb');
-      return skb === undefined ? undefined : { op, skb, as: g.fresh(), loc: g.loc };
+      if (skb === undefined) return undefined;
+      // skb_unshare hands an uncloned skb back: the caller's `skb = skb_unshare(skb)` keeps one name for it
+      const same = op === 'skb_unshare' && g.live.some((l) => l.name === skb && !l.cloned);
+      return { op, skb, as: same ? skb : g.fresh(), loc: g.loc };
     },
   };
 }

@@ -40,7 +40,8 @@ const KNOWN: { branch: string; set?: Record<string, string>; kind: string; op: s
   { branch: 'mvneta_07', kind: 'pp-page-as-frag', op: 'skb_try_coalesce|skb_gro_receive', max: 4 },
   { branch: 'mvneta_07', kind: 'freed-while-mapped', op: 'skb_try_coalesce|skb_gro_receive', max: 4 },
   { branch: 'dma-addr-in-page', kind: 'wrong-recycle', op: 'pskb_expand_head', max: 3 },
-  { branch: 'mvneta_07', set: { coalesce: 'reject' }, kind: 'pp-page-as-frag', op: 'skb_gro_receive', max: 4 },
+  // seed 1 first shows it on a merged skb_copy, whose copy and free ddmin cannot drop (seeds 2-4: 4 steps)
+  { branch: 'mvneta_07', set: { coalesce: 'reject' }, kind: 'pp-page-as-frag', op: 'skb_gro_receive', max: 6 },
   // v5.14 skb_gro_receive mixes a pool skb into a plain one (pskb_copy head): put_page on a mapped pool page
   { branch: 'upstream-5.14', kind: 'freed-while-mapped', op: 'skb_gro_receive', max: 4 },
   // v5.5 mvneta_swbm_add_rx_fragment: a last buffer of FCS bytes only is released and never freed

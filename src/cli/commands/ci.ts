@@ -11,10 +11,10 @@ import { closingLine } from '../../report/human.js';
 import { byCodeUnit, ciCaseId, renderCiJson, type CiCase, type CiSummary } from '../../report/json.js';
 import { renderJunit, type JunitCase } from '../../report/junit.js';
 import { parseScenario } from '../../workload/parse.js';
-import { runScenarioFull } from '../../workload/run.js';
 import { scenarioProblems } from '../checks.js';
-import { envFlag, ROOT, useColor, VERSION, writeOutput, type Io } from '../context.js';
+import { envFlag, ROOT, useColor, writeOutput, type Io } from '../context.js';
 import { DEFAULT_BRANCH, isBranchFile, loadBranches, parseSetArgs, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
+import { parseJobs, runCost, runTasks, startWorkers, type CiTask } from '../jobs.js';
 import { Progress } from '../progress.js';
 import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
 import { parseDuration, parseSeed } from './run.js';
@@ -26,6 +26,7 @@ export interface CiCliOptions extends PictureOptions {
   seed?: string;
   duration?: string;
   shard?: string;
+  jobs?: string;
   json?: string;
   junit?: string;
   quiet?: boolean;
@@ -36,6 +37,9 @@ export interface CiCliOptions extends PictureOptions {
 /** One scenario under one branch, after validation. */
 interface PlannedCase {
   file: string;
+  /** The scenario file and its text as read (a worker parses it again). */
+  path: string;
+  text: string;
   branch: string;
   scenario: Scenario;
   config?: ResolvedConfig;
@@ -121,17 +125,18 @@ function plan(files: readonly ScenarioFile[], o: CiCliOptions): PlannedCase[] {
   const errors: InputError[] = [];
   const planned = files.flatMap(({ path, id: file }): PlannedCase[] => {
     try {
-      const scenario = parseScenario(readText(path), path);
+      const text = readText(path);
+      const scenario = parseScenario(text, path);
       const branchName = name ?? scenario.branch ?? DEFAULT_BRANCH;
       const branch = findBranch(branches, branchName, name !== undefined ? { file: '--branch' } : scenario.keyLoc.branch).name;
       const { config, errors: problems } = scenarioProblems(scenario, cfg);
       const unsupported = problems.find((e) => e instanceof UnsupportedError);
       if (unsupported && overridden) {
         errors.push(...problems.filter((e) => !(e instanceof UnsupportedError)));
-        return [{ file, branch, scenario, skipped: unsupported.message }];
+        return [{ file, path, text, branch, scenario, skipped: unsupported.message }];
       }
       errors.push(...problems);
-      return problems.length === 0 && config ? [{ file, branch, scenario, config }] : [];
+      return problems.length === 0 && config ? [{ file, path, text, branch, scenario, config }] : [];
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       errors.push(...inputErrors(e));
@@ -210,6 +215,8 @@ export function emitCiResults(io: Io, cases: readonly JunitCase[], o: CiOutputOp
 export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
   checkStdout(o);
   const shard = parseShard(o.shard);
+  const jobs = parseJobs(o.jobs);
+  startWorkers(jobs);
   const seedArg = parseSeed(o.seed);
   const durationArg = parseDuration(o.duration);
   const intervalNs = parseInterval(o.interval, durationArg);
@@ -236,37 +243,46 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
     facts: sets.filter(isFact),
   };
   const progress = new Progress(io, o);
-  const clock = io.clock ?? Date.now;
+  const cfg = { set: o.set ?? [], ...(o.branch !== undefined ? { branch: o.branch } : {}), ...(o.platform !== undefined ? { platform: o.platform } : {}) };
+  const runnable = selected.flatMap((p, k) => (p.skipped === undefined && p.config ? [{ p, k }] : []));
+  const tasks: CiTask[] = runnable.map(({ p }) => ({
+    kind: 'ci', file: p.path, text: p.text, cfg,
+    seed: seedArg, durationNs: durationArg, intervalNs,
+    durationExplicit: durationArg !== undefined || p.scenario.keyLoc.duration !== undefined,
+    overridden,
+  }));
+  const cost = runnable.map(({ p }) => runCost(p.scenario, durationArg ?? p.scenario.durationNs));
+  const order = tasks.map((_, i) => i).sort((a, b) => cost[b]! - cost[a]! || a - b);
+  let done = 0;
+  const settled = runTasks(tasks, jobs, order, {
+    ...(io.clock ? { clock: io.clock } : {}),
+    onStart: (i) => {
+      const { p, k } = runnable[i]!;
+      progress.update(`ci ${String(k + 1)}/${String(selected.length)} ${ciCaseId(p)}`, done / runnable.length);
+    },
+    onProgress: (i, t, total) => {
+      const { p, k } = runnable[i]!;
+      progress.update(`ci ${String(k + 1)}/${String(selected.length)} ${ciCaseId(p)}`, (done + t / total) / runnable.length);
+    },
+    onDone: (n) => { done = n; },
+  });
   const cases: JunitCase[] = [];
-  selected.forEach((p, k) => {
+  let next = 0;
+  for (const p of selected) {
     const base = { scenario: p.scenario.name, branch: p.branch, file: p.file };
     if (p.skipped !== undefined || !p.config) {
       cases.push({ ...base, skipped: p.skipped ?? 'not run', setup: requested });
-      return;
+      continue;
     }
-    const label = `ci ${String(k + 1)}/${String(selected.length)} ${ciCaseId(p)}`;
-    progress.update(label, k / selected.length);
-    const t0 = clock();
-    try {
-      const report = runScenarioFull({
-        scenario: p.scenario,
-        config: p.config,
-        seed: seedArg ?? p.scenario.seed,
-        durationNs: durationArg ?? p.scenario.durationNs,
-        intervalNs,
-        toolVersion: VERSION,
-        onProgress: (t, total) => { progress.update(label, (k + t / total) / selected.length); },
-      }, { durationExplicit: durationArg !== undefined || p.scenario.keyLoc.duration !== undefined });
-      cases.push({ ...base, report, timeS: (clock() - t0) / 1000 });
-    } catch (e) {
-      // Steps can be valid on the file's branch and not on another (an skb a refused coalesce keeps).
-      if (e instanceof InputError && overridden) cases.push({ ...base, skipped: e.message, setup: p.config.setup });
-      else {
-        progress.done();
-        throw e;
-      }
+    const r = settled[next++];
+    if (!r) throw new Error(`case ${ciCaseId(p)} has no result`);
+    if (!r.ok) {
+      progress.done();
+      throw r.error;
     }
-  });
+    if ('skipped' in r.value) cases.push({ ...base, skipped: r.value.skipped, setup: p.config.setup });
+    else cases.push({ ...base, report: r.value.report, timeS: r.value.timeS });
+  }
   progress.done();
   writePictures(io, o, cases.flatMap((c) => (c.report ? [c.report] : [])), 'pp-sim ci', false);
   const first = cases[0];

@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import { InputError } from '../../kernel/errors.js';
-import { Explorer, stepScenario, type ExploreFinding, type ExploreResult } from '../../explore/explore.js';
+import { Explorer, stepScenario, type ExploreFinding, type ExploreResult, type ExploreStats, type FirstSeen } from '../../explore/explore.js';
 import { exploreArgs, findingYaml } from '../../explore/emit.js';
 import type { Board } from '../../explore/ops.js';
 import type { ResolvedConfig } from '../../sim/config.js';
-import type { XdpMode } from '../../sim/scenario.js';
+import { checkScenarioSupport } from '../../sim/run.js';
+import type { Step, XdpMode } from '../../sim/scenario.js';
 import { parseTime } from '../../workload/units.js';
 import { VERSION, writeOutput, type Io } from '../context.js';
 import { configFor } from '../load.js';
+import { parseJobs, runTasks, startWorkers, type ExploreSequencesTask, type ExploreSetup, type ExploreShrinkTask } from '../jobs.js';
 import { Progress } from '../progress.js';
 import { parseSeed } from './run.js';
 
@@ -17,6 +19,7 @@ export interface ExploreCliOptions {
   platform?: string;
   seed?: string;
   runs?: string;
+  jobs?: string;
   maxSteps?: string;
   timeLimit?: string;
   mtu?: string;
@@ -44,9 +47,64 @@ function fileName(branch: string, f: ExploreFinding, i: number): string {
   return `${branch.replace(/[^a-z0-9-]+/gi, '-').toLowerCase()}-${f.kind}-${i + 1}`;
 }
 
+/** Sequences per task: a few tasks per thread, so threads finish together. */
+function chunkSize(runs: number, jobs: number): number {
+  return Math.max(1, Math.min(2000, Math.ceil(runs / (jobs * 8))));
+}
+
+/**
+ * The explorer on `jobs` threads: batches of sequences first, then every finding's shrinking.
+ * Findings and their order are those of one thread running the sequences in order; under a time
+ * limit, the sequences counted are the longest run of consecutive ones that all ran.
+ */
+function exploreOnThreads(jobs: number, config: ResolvedConfig, setup: ExploreSetup, runs: number, timeLimitMs: number | undefined, show: (s: ExploreStats) => void): ExploreResult {
+  // what the branch cannot explore is refused here, as one thread would refuse it
+  checkScenarioSupport(stepScenario('explore', setup.board, []), config);
+  const size = chunkSize(runs, jobs);
+  const stopAt = timeLimitMs === undefined ? undefined : Date.now() + timeLimitMs;
+  const tasks: ExploreSequencesTask[] = [];
+  for (let from = 1; from <= runs; from += size) tasks.push({ kind: 'explore-sequences', setup, from, to: Math.min(runs, from + size - 1), stopAt });
+  const batches = runTasks(tasks, jobs, undefined, {
+    onDone: (n) => { show({ runs: Math.min(runs, n * size), steps: 0, findings: 0 }); },
+  }).map((r, i) => {
+    if (!r) throw new Error(`sequences ${String(tasks[i]!.from)}.. have no result`);
+    if (!r.ok) throw r.error;
+    return r.value;
+  });
+  const res: ExploreResult = { runs: 0, steps: 0, findings: [], stopped: 'runs' };
+  const seen = new Set<string>();
+  const firsts: { found: FirstSeen; steps: Step[] }[] = [];
+  for (const [i, b] of batches.entries()) {
+    res.runs += b.runs;
+    res.steps += b.steps;
+    for (const first of b.firsts) {
+      for (const f of first.found) {
+        if (seen.has(f.key)) continue;
+        seen.add(f.key);
+        firsts.push({ found: f, steps: first.steps });
+      }
+    }
+    if (b.runs < tasks[i]!.to - tasks[i]!.from + 1) {
+      res.stopped = 'time';
+      break;
+    }
+  }
+  const shrinks: ExploreShrinkTask[] = firsts.map(({ found, steps: s }) => ({ kind: 'explore-shrink', setup, found, steps: s }));
+  res.findings = runTasks(shrinks, jobs).map((r, i) => {
+    if (!r) throw new Error(`finding ${firsts[i]!.found.key} has no result`);
+    if (!r.ok) throw r.error;
+    return r.value;
+  });
+  show({ runs: res.runs, steps: res.steps, findings: res.findings.length });
+  return res;
+}
+
 /** pp-sim explore: generated step sequences on one branch; shrunk scenarios for what they find. */
 export function exploreCommand(io: Io, o: ExploreCliOptions): number {
-  const config: ResolvedConfig = configFor(stepScenario('explore', DEFAULT_BOARD, []), o);
+  const cfg = { set: o.set ?? [], ...(o.branch !== undefined ? { branch: o.branch } : {}), ...(o.platform !== undefined ? { platform: o.platform } : {}) };
+  const config: ResolvedConfig = configFor(stepScenario('explore', DEFAULT_BOARD, []), cfg);
+  const jobs = parseJobs(o.jobs);
+  startWorkers(jobs);
   const seed = parseSeed(o.seed) ?? 1;
   const runs = intOption('--runs', o.runs, 1000, 1, MAX_RUNS);
   const maxSteps = intOption('--max-steps', o.maxSteps, 12, 1, MAX_STEPS);
@@ -70,16 +128,16 @@ export function exploreCommand(io: Io, o: ExploreCliOptions): number {
   const clock = io.clock ?? (() => performance.now());
   const progress = new Progress(io, o);
   const t0 = clock();
+  const show = (s: ExploreStats): void => {
+    const secs = (clock() - t0) / 1000;
+    const rate = secs > 0 ? Math.round(s.steps / secs) : 0;
+    progress.update(`explore ${config.branch}: ${s.runs} sequences, ${rate} steps/s, ${s.findings} found`, timeLimitMs ? (clock() - t0) / timeLimitMs : s.runs / runs);
+  };
   let result: ExploreResult;
   try {
-    result = new Explorer({
-      config, board, seed, runs, maxSteps, timeLimitMs, now: clock,
-      onRun: (s) => {
-        const secs = (clock() - t0) / 1000;
-        const rate = secs > 0 ? Math.round(s.steps / secs) : 0;
-        progress.update(`explore ${config.branch}: ${s.runs} sequences, ${rate} steps/s, ${s.findings} found`, timeLimitMs ? (clock() - t0) / timeLimitMs : s.runs / runs);
-      },
-    }).run();
+    result = jobs === 1
+      ? new Explorer({ config, board, seed, runs, maxSteps, timeLimitMs, now: clock, onRun: show }).run()
+      : exploreOnThreads(jobs, config, { cfg, board, seed, maxSteps }, runs, timeLimitMs, show);
   } finally {
     progress.done();
   }
