@@ -498,12 +498,15 @@ export class StepRunner {
     if (!this.reverse.has(target)) this.reverse.set(target, name);
   }
 
-  /** The name's skb is gone; the name stays, so a later use is a finding that says how it went. */
+  /**
+   * The name's skb is gone, under every name it has (skb_unshare of an uncloned skb returns the same
+   * skb under a second name); the names stay, so a later use is a finding that says how it went.
+   */
   private forget(name: string, how: Gone): void {
     const old = this.names.get(name);
     if (old?.kind === 'skb') {
-      if (this.skbNames.get(old.id) === name) this.skbNames.delete(old.id);
-      if (old.gone === undefined) old.gone = how;
+      this.skbNames.delete(old.id);
+      for (const o of this.names.values()) if (o.kind === 'skb' && o.id === old.id && o.skb === old.skb && o.gone === undefined) o.gone = how;
     } else this.names.set(name, { kind: 'skb', skb: null, id: -1, gone: how });
   }
 

@@ -17,6 +17,8 @@ describe('skb use after free and double free are findings (v6.1 net/core/skbuff.
     ['skb_clone of a freed skb', '- rx: a\n- consume_skb: a\n- skb_clone: { skb: a, as: b }\n', 'upstream-6.1', { 'skb-use-after-free': 1 }, /skb 'a' \(freed by consume_skb at line 5\)/, ['skb_clone']],
     // a successful coalesce consumes from (kfree_skb_partial); using it afterwards is a use after free
     ['from after a successful coalesce', '- rx: { as: a, len: 200 }\n- rx: { as: b, len: 200 }\n- skb_try_coalesce: { to: a, from: b }\n- skb_copy: { skb: b, as: c }\n- kfree_skb: a\n', 'upstream-6.1', { 'skb-use-after-free': 1 }, /skb 'b' \(consumed by skb_try_coalesce at line 6\)/, ['skb_copy']],
+    // skb_unshare of an uncloned skb returns it under a second name: merged under one, gone under both
+    ['the second name of an unshared skb after GRO merged the first', '- rx: { as: a, len: 1514 }\n- rx: { as: b, len: 1514 }\n- skb_unshare: { skb: b, as: b2 }\n- skb_gro_receive: { held: a, skb: b }\n- skb_gro_receive: { held: a, skb: b2 }\n- kfree_skb: a\n', 'upstream-6.1', { 'skb-use-after-free': 1 }, /skb 'b2' \(merged by skb_gro_receive at line 7\)/, ['skb_gro_receive']],
     // the name a skipped step would have created names a freed skb too
     ['a clone that was never created', '- rx: a\n- kfree_skb: a\n- skb_clone: { skb: a, as: b }\n- kfree_skb: b\n', 'upstream-6.1', { 'skb-use-after-free': 1, 'skb-double-free': 1 }, /skb 'a'/, ['skb_clone']],
   ];
