@@ -33,8 +33,9 @@ function selfTimes(p: CpuProfile): { rows: [string, number][]; total: number } {
     const cf = byId.get(p.samples[i]!)!.callFrame;
     const d = p.timeDeltas[i] ?? 0;
     total += d;
-    const file = cf.url.replace(/^.*\/(dist|src|node_modules)\//, '$1/');
-    const key = `${cf.functionName || '(anonymous)'} ${file}${file ? `:${String(cf.lineNumber + 1)}` : ''}`;
+    // the minified bundle is one line: its functions go by name alone
+    const file = cf.url.endsWith('/dist/cli/main.cjs') ? '' : cf.url.replace(/^.*\/(dist|src|node_modules)\//, '$1/');
+    const key = `${cf.functionName || '(anonymous)'}${file ? ` ${file}:${String(cf.lineNumber + 1)}` : ''}`;
     self.set(key, (self.get(key) ?? 0) + d);
   }
   return { rows: [...self.entries()].sort((a, b) => b[1] - a[1]), total };

@@ -15,6 +15,7 @@ import { processIo, VERSION, type Io } from './context.js';
 import { loadBranches, PLATFORMS } from './load.js';
 
 export { parseBuiltins } from './load.js';
+export { serveJobs } from './jobs.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 

@@ -206,6 +206,8 @@ export class StepRunner {
   private readonly names = new Map<string, Obj>();
   private readonly reverse = new Map<object, string>();
   private readonly skbNames = new Map<number, string>();
+  /** Skbs bound to more than one name (skb_unshare of an uncloned skb). */
+  private readonly aliased = new Set<number>();
   readonly sink: StepSink;
   readonly nic: Mvneta;
   /** The second device XDP_REDIRECT frames go to. */
@@ -492,6 +494,7 @@ export class StepRunner {
     this.names.set(name, o);
     if (o.kind === 'skb') {
       if (!this.skbNames.has(o.id)) this.skbNames.set(o.id, name);
+      else if (this.skbNames.get(o.id) !== name) this.aliased.add(o.id);
       return;
     }
     const target = o.kind === 'pipe' ? o.pipe : o.kind === 'vma' ? o.vma : o.frame;
@@ -506,7 +509,8 @@ export class StepRunner {
     const old = this.names.get(name);
     if (old?.kind === 'skb') {
       this.skbNames.delete(old.id);
-      for (const o of this.names.values()) if (o.kind === 'skb' && o.id === old.id && o.skb === old.skb && o.gone === undefined) o.gone = how;
+      if (old.gone === undefined) old.gone = how;
+      if (this.aliased.has(old.id)) for (const o of this.names.values()) if (o.kind === 'skb' && o.id === old.id && o.gone === undefined) o.gone = how;
     } else this.names.set(name, { kind: 'skb', skb: null, id: -1, gone: how });
   }
 
