@@ -217,15 +217,7 @@ export class Mvneta {
         k.counters['rx.drops']++;
         return false;
       }
-      this.nicWrite(pfn, total);
-      this.doneSize[at] = total;
-      this.doneFlags[at] = 3;
-      this.doneFrame[at] = frame;
-      this.doneFlow[at] = flow;
-      this.doneSeq[at] = seq;
-      this.donePayload[at] = payload;
-      this.hwNext = at + 1 === n ? 0 : at + 1;
-      this.pending++;
+      this.fillDesc(at, pfn, total, 3, frame, flow, seq, payload);
       return true;
     }
     return this.hwReceiveDescs(total, descs, frame, flow, seq, payload);
@@ -247,17 +239,22 @@ export class Mvneta {
       const pfn = this.ringPfn[at]!;
       const size = Math.min(left, this.bufSize);
       left -= size;
-      this.nicWrite(pfn, size);
-      this.doneSize[at] = size;
-      this.doneFlags[at] = (d === 0 ? 1 : 0) | (d === descs - 1 ? 2 : 0);
-      this.doneFrame[at] = frame;
-      this.doneFlow[at] = flow;
-      this.doneSeq[at] = seq;
-      this.donePayload[at] = payload;
-      this.hwNext = at + 1 === n ? 0 : at + 1;
-      this.pending++;
+      this.fillDesc(at, pfn, size, (d === 0 ? 1 : 0) | (d === descs - 1 ? 2 : 0), frame, flow, seq, payload);
     }
     return true;
+  }
+
+  /** The NIC writes `size` bytes into descriptor `at`'s buffer and completes it (flags: 1 first, 2 last of the frame). */
+  private fillDesc(at: number, pfn: number, size: number, flags: number, frame: number, flow: number, seq: number, payload: number): void {
+    this.nicWrite(pfn, size);
+    this.doneSize[at] = size;
+    this.doneFlags[at] = flags;
+    this.doneFrame[at] = frame;
+    this.doneFlow[at] = flow;
+    this.doneSeq[at] = seq;
+    this.donePayload[at] = payload;
+    this.hwNext = at + 1 === this.ringSize ? 0 : at + 1;
+    this.pending++;
   }
 
   /** The NIC's DMA write into a posted buffer. */

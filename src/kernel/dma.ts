@@ -215,12 +215,15 @@ export class DmaApi {
   private checkSync(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string, call: string, iommuLeaf: string): number {
     if (this.gone[0] !== 1) {
       const id = this.find(base, 0);
-      if (id >= 0 && offset + len <= this.mapSize[id]!) {
-        const md = this.mapDir[id]!;
-        if (md === DmaDir.bidirectional || md === dir) return this.k.pages.idx(this.mapPfn[id]!);
-      }
+      if (id >= 0 && this.syncPasses(id, offset, len, dir)) return this.k.pages.idx(this.mapPfn[id]!);
     }
     return this.checkSyncFull(base, offset, len, dir, leaf, call, iommuLeaf);
+  }
+
+  /** A sync of [offset, +len) in direction `dir` through mapping `id` passes dma-debug's range and direction checks. */
+  private syncPasses(id: number, offset: number, len: number, dir: DmaDirCode): boolean {
+    const md = this.mapDir[id]!;
+    return offset + len <= this.mapSize[id]! && (md === DmaDir.bidirectional || md === dir);
   }
 
   private checkSyncFull(base: number, offset: number, len: number, dir: DmaDirCode, leaf: string, call: string, iommuLeaf: string): number {
@@ -263,43 +266,41 @@ export class DmaApi {
   }
 
   /**
-   * The mapping find(base, 0) returns when it heads the list of page index i, is the bound device's,
-   * and covers [offset, +len) in direction `dir` (the sync passes every check); -1 otherwise.
+   * Page index of `pfn` when `base` is its address and the mapping heading its list is the bound
+   * device's one at `base`, passing the sync of [offset, +len) in `dir` (what find(base, 0) and
+   * checkSync would find); -1 when the full check must run.
    */
-  private headMapping(i: number, base: number, offset: number, len: number, dir: DmaDirCode): number {
-    if (this.gone[0] === 1) return -1;
+  private ownMapping(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): number {
+    const pg = this.k.pages;
+    const i = pfn - pg.base;
+    const s = base - pfn * PAGE_SIZE;
+    if (i < 0 || i >= pg.count || s < 0 || s >= PAGE_SIZE || this.gone[0] === 1) return -1;
     const id = this.pageHead[i]!;
-    if (id < 0 || this.mapAddr[id] !== base || this.mapDev[id] !== 0 || offset + len > this.mapSize[id]!) return -1;
-    const md = this.mapDir[id]!;
-    return md === DmaDir.bidirectional || md === dir ? id : -1;
+    return id >= 0 && this.mapAddr[id] === base && this.mapDev[id] === 0 && this.syncPasses(id, offset, len, dir) ? i : -1;
   }
 
   /** dma_sync_single_range_for_cpu of an address the caller got for page `pfn`: the page's own mapping is checked without a search. */
   syncForCpuOnPage(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): void {
-    const pg = this.k.pages;
-    const i = pfn - pg.base;
-    const s = base - pfn * PAGE_SIZE;
-    if (i < 0 || i >= pg.count || s < 0 || s >= PAGE_SIZE || this.headMapping(i, base, offset, len, dir) < 0) {
+    const i = this.ownMapping(pfn, base, offset, len, dir);
+    if (i < 0) {
       this.dma_sync_single_range_for_cpu(base, offset, len, dir);
       return;
     }
     this.k.counters['dma.sync_for_cpu']++;
-    this.syncedForCpu(i, s + offset, len);
+    this.syncedForCpu(i, base - pfn * PAGE_SIZE + offset, len);
   }
 
   /** dma_sync_single_range_for_device of an address the caller got for page `pfn` (see syncForCpuOnPage). */
   syncForDeviceOnPage(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): void {
-    const pg = this.k.pages;
-    const i = pfn - pg.base;
-    const s = base - pfn * PAGE_SIZE;
-    if (i < 0 || i >= pg.count || s < 0 || s >= PAGE_SIZE || this.headMapping(i, base, offset, len, dir) < 0) {
+    const i = this.ownMapping(pfn, base, offset, len, dir);
+    if (i < 0) {
       this.dma_sync_single_range_for_device(base, offset, len, dir);
       return;
     }
     const c = this.k.counters;
     c['dma.sync_for_device']++;
     c['dma.sync_for_device_bytes'] += len;
-    this.syncedForDevice(i, s + offset, len);
+    this.syncedForDevice(i, base - pfn * PAGE_SIZE + offset, len);
   }
 
   /** Bytes [s, s + len) of page index i synced for the CPU: they leave the device-written range. */
@@ -398,9 +399,16 @@ export class DmaApi {
 
   /** The CPU reads bytes of a page: flags reads of device-written bytes not yet synced (contract §6). */
   cpuRead(pfn: number, offset: number, len: number, leaf: string): void {
+    const pg = this.k.pages;
+    const i = pfn - pg.base;
+    // Nothing to judge (the common case, small enough to inline): outside the model, or in use with no unsynced device bytes.
+    if (i < 0 || i >= pg.count || (pg.owner[i] !== 0 && this.dirtyEnd[i]! <= this.dirtyStart[i]!)) return;
+    this.judgeRead(pfn, i, offset, len, leaf);
+  }
+
+  /** cpuRead of a freed page, or of one with device-written bytes not yet synced. */
+  private judgeRead(pfn: number, i: number, offset: number, len: number, leaf: string): void {
     const k = this.k;
-    const i = k.pages.idx(pfn);
-    if (i < 0) return;
     if (k.pages.owner[i] === 0) {
       k.violation('use-after-free', () => k.pages.describe(pfn), leaf, pfn);
       return;

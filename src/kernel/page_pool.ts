@@ -289,10 +289,10 @@ export class PagePool {
 
   /** page_pool_dma_sync_for_device: min(dma_sync_size, max_len) bytes from params.offset of page index i. */
   private syncForDevice(i: number, dmaSyncSize: number): void {
-    const pg = this.k.pages;
+    const pfn = this.k.pages.base + i;
     const max = this.syncMax;
     const len = dmaSyncSize < 0 || dmaSyncSize > max ? max : dmaSyncSize;
-    this.k.dma.syncForDeviceOnPage(pg.base + i, this.inPrivate ? pg.private[i]! : pg.dmaAddr[i]!, this.syncOffset, len, this.dir);
+    this.k.dma.syncForDeviceOnPage(pfn, this.dmaAddr(pfn), this.syncOffset, len, this.dir);
   }
 
   /** put on a pool a forced disconnect freed: use-after-free through page->pp, the page is freed. */

@@ -1,5 +1,5 @@
 import type { Kernel } from './kernel.js';
-import { Owner, PAGE_SIZE, Place } from './page.js';
+import { PAGE_SIZE, Place } from './page.js';
 import { page_frag_free, type PageFragCache } from './page_frag.js';
 import { HeadOrigin, Slab, type HeadOriginCode } from './slab.js';
 import { MemType, type MemTypeCode } from './xdp.js';
@@ -217,24 +217,10 @@ function headPageOff(s: SkBuff, off: number): number {
   return s.sh.headOff + off;
 }
 
-/**
- * Whether a CPU read of page `pfn` has anything for the DMA checker (kernel/dma.ts cpuRead) to judge:
- * a freed page, or device-written bytes not yet synced. cpuRead returns at once otherwise, so the
- * call is left out.
- */
-function readChecked(k: Kernel, pfn: number): boolean {
-  const pg = k.pages;
-  const i = pfn - pg.base;
-  if (i < 0 || i >= pg.count) return false;
-  if (pg.owner[i] === Owner.free) return true;
-  const d = k.dma;
-  return d['dirtyEnd'][i]! > d['dirtyStart'][i]!;
-}
-
 /** The CPU reads `len` bytes of the linear data from `at` (an offset from skb->data). */
 export function cpuReadLinear(k: Kernel, s: SkBuff, at: number, len: number, leaf: string): void {
   const sh = s.sh;
-  if (sh.headKind !== Head.page || len <= 0 || !readChecked(k, sh.headPfn)) return;
+  if (sh.headKind !== Head.page || len <= 0) return;
   k.dma.cpuRead(sh.headPfn, headPageOff(s, s.data + at), len, leaf);
 }
 
@@ -248,7 +234,7 @@ export function cpuWriteLinear(k: Kernel, s: SkBuff, at: number, len: number): v
 export function cpuReadAll(k: Kernel, s: SkBuff, leaf: string): void {
   cpuReadLinear(k, s, 0, skb_headlen(s), leaf);
   const sh = s.sh;
-  for (let f = 0; f < sh.nr_frags; f++) if (readChecked(k, sh.fragPfn[f]!)) k.dma.cpuRead(sh.fragPfn[f]!, sh.fragOff[f]!, sh.fragSize[f]!, leaf);
+  for (let f = 0; f < sh.nr_frags; f++) k.dma.cpuRead(sh.fragPfn[f]!, sh.fragOff[f]!, sh.fragSize[f]!, leaf);
   for (let l = sh.frag_list; l; l = l.next) cpuReadAll(k, l, leaf);
 }
 
@@ -592,7 +578,7 @@ function copyBitsPaged(k: Kernel, s: SkBuff, len: number): void {
   const sh = s.sh;
   for (let f = 0; f < sh.nr_frags && len > 0; f++) {
     const n = Math.min(len, sh.fragSize[f]!);
-    if (readChecked(k, sh.fragPfn[f]!)) k.dma.cpuRead(sh.fragPfn[f]!, sh.fragOff[f]!, n, 'skb_copy_bits');
+    k.dma.cpuRead(sh.fragPfn[f]!, sh.fragOff[f]!, n, 'skb_copy_bits');
     len -= n;
   }
   for (let l = sh.frag_list; l && len > 0; l = l.next) {

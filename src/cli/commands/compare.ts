@@ -60,8 +60,8 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
     const text = readText(file);
     return { file, text, scenario: parseScenario(text, file) };
   });
-  const configOf = (s: Scenario, op: Operand): ReturnType<typeof configFor> =>
-    configFor(s, { branch: op.branch, branchLoc: op.loc, set: o.set ?? [], overrides: op.overrides, ...(o.platform ? { platform: o.platform } : {}) });
+  const cfgOf = (op: Operand): CompareTask['cfg'] => ({ branch: op.branch, branchLoc: op.loc, set: o.set ?? [], overrides: op.overrides, ...(o.platform ? { platform: o.platform } : {}) });
+  const configOf = (s: Scenario, op: Operand): ReturnType<typeof configFor> => configFor(s, cfgOf(op));
   // Every operand is checked before anything runs; what a branch cannot run is a skipped cell later.
   for (const op of operands) {
     loadBranches(op.branch);
@@ -82,7 +82,6 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
   const color = useColor(io, o, jsonToStdout);
   const progress = new Progress(io, o);
   const total = scenarios.length * operands.length;
-  const cfgOf = (op: Operand): CompareTask['cfg'] => ({ branch: op.branch, branchLoc: op.loc, set: o.set ?? [], overrides: op.overrides, ...(o.platform ? { platform: o.platform } : {}) });
   const tasks: CompareTask[] = scenarios.flatMap((s) => operands.map((op): CompareTask => ({
     kind: 'compare', file: s.file, text: s.text, cfg: cfgOf(op), seed: seedArg, durationNs: durationArg, intervalNs,
   })));
