@@ -54,6 +54,10 @@ export class DmaApi {
   /** Live mappings per page, as a list through mapNext. */
   private readonly pageMaps: Int32Array;
   private readonly pageHead: Int32Array;
+  /** The head mapping of each page when it is the bound device's (address, size, direction), else address -1: ownMapping's test in one place. */
+  private readonly headAddr: Float64Array;
+  private readonly headSize: Int32Array;
+  private readonly headDir: Uint8Array;
   private readonly dirtyStart: Int32Array;
   private readonly dirtyEnd: Int32Array;
   /** CPU cache lines a CPU write left dirty, per page: lines 0-31 and 32-63 as bit masks. */
@@ -73,10 +77,17 @@ export class DmaApi {
   /** Truncated addresses already reported (dma-addr-truncated): calls with them act on the real mapping silently. */
   private readonly truncated = new Map<number, number>();
 
+  /** The platform's DMA is cache-coherent (no cache maintenance to model). */
+  private readonly coherent: boolean;
+
   constructor(private readonly k: Kernel) {
+    this.coherent = k.facts.coherent_dma;
     const n = k.pages.count;
     this.pageMaps = new Int32Array(n);
     this.pageHead = new Int32Array(n).fill(-1);
+    this.headAddr = new Float64Array(n).fill(-1);
+    this.headSize = new Int32Array(n);
+    this.headDir = new Uint8Array(n);
     this.dirtyStart = new Int32Array(n);
     this.dirtyEnd = new Int32Array(n);
     this.cpuDirtyLo = new Uint32Array(n);
@@ -120,7 +131,7 @@ export class DmaApi {
     const i = k.pages.idx(pfn);
     this.pageMaps[i]!++;
     this.mapNext[id] = this.pageHead[i]!;
-    this.pageHead[i] = id;
+    this.setHead(i, id);
     this.dirtyEnd[i] = this.dirtyStart[i]!;
     // dma_map_page_attrs: arch_sync_dma_for_device cleans the mapped lines unless DMA_ATTR_SKIP_CPU_SYNC.
     if ((attrs & DMA_ATTR_SKIP_CPU_SYNC) === 0) this.clean(i, offset, size);
@@ -181,10 +192,22 @@ export class DmaApi {
   private unmapId(id: number): void {
     const i = this.k.pages.idx(this.mapPfn[id]!);
     this.pageMaps[i]!--;
-    if (this.pageHead[i] === id) this.pageHead[i] = this.mapNext[id]!;
+    if (this.pageHead[i] === id) this.setHead(i, this.mapNext[id]!);
     else for (let p = this.pageHead[i]!; p >= 0; p = this.mapNext[p]!) if (this.mapNext[p] === id) this.mapNext[p] = this.mapNext[id]!;
     this.mapAddr[id] = -1;
     this.freeIds.push(id);
+  }
+
+  /** Mapping `id` (or none, -1) heads page index i's list. */
+  private setHead(i: number, id: number): void {
+    this.pageHead[i] = id;
+    if (id >= 0 && this.mapDev[id] === 0) {
+      this.headAddr[i] = this.mapAddr[id]!;
+      this.headSize[i] = this.mapSize[id]!;
+      this.headDir[i] = this.mapDir[id]!;
+    } else {
+      this.headAddr[i] = -1;
+    }
   }
 
   /** dma_unmap_page_attrs: ownership returns to the CPU (cache maintenance unless SKIP_CPU_SYNC). */
@@ -268,39 +291,43 @@ export class DmaApi {
   /**
    * Page index of `pfn` when `base` is its address and the mapping heading its list is the bound
    * device's one at `base`, passing the sync of [offset, +len) in `dir` (what find(base, 0) and
-   * checkSync would find); -1 when the full check must run.
+   * checkSync would find, so such a sync reports nothing); -1 when the full check must run.
    */
-  private ownMapping(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): number {
+  ownMapping(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): number {
     const pg = this.k.pages;
     const i = pfn - pg.base;
-    const s = base - pfn * PAGE_SIZE;
-    if (i < 0 || i >= pg.count || s < 0 || s >= PAGE_SIZE || this.gone[0] === 1) return -1;
-    const id = this.pageHead[i]!;
-    return id >= 0 && this.mapAddr[id] === base && this.mapDev[id] === 0 && this.syncPasses(id, offset, len, dir) ? i : -1;
+    if (i < 0 || i >= pg.count || this.gone[0] === 1 || this.headAddr[i] !== base) return -1;
+    // every mapping starts inside its page (dma_map_page's offset is below PAGE_SIZE), so base is in page i
+    const hd = this.headDir[i]!;
+    return offset + len <= this.headSize[i]! && (hd === DmaDir.bidirectional || hd === dir) ? i : -1;
   }
 
   /** dma_sync_single_range_for_cpu of an address the caller got for page `pfn`: the page's own mapping is checked without a search. */
   syncForCpuOnPage(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): void {
     const i = this.ownMapping(pfn, base, offset, len, dir);
-    if (i < 0) {
-      this.dma_sync_single_range_for_cpu(base, offset, len, dir);
-      return;
-    }
-    this.k.counters['dma.sync_for_cpu']++;
-    this.syncedForCpu(i, base - pfn * PAGE_SIZE + offset, len);
+    if (i < 0) this.dma_sync_single_range_for_cpu(base, offset, len, dir);
+    else this.cpuSynced(i, base - pfn * PAGE_SIZE + offset, len);
   }
 
   /** dma_sync_single_range_for_device of an address the caller got for page `pfn` (see syncForCpuOnPage). */
   syncForDeviceOnPage(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): void {
     const i = this.ownMapping(pfn, base, offset, len, dir);
-    if (i < 0) {
-      this.dma_sync_single_range_for_device(base, offset, len, dir);
-      return;
-    }
+    if (i < 0) this.dma_sync_single_range_for_device(base, offset, len, dir);
+    else this.deviceSynced(i, base - pfn * PAGE_SIZE + offset, len);
+  }
+
+  /** A sync for the CPU of bytes [s, +len) of page index i that ownMapping passed. */
+  cpuSynced(i: number, s: number, len: number): void {
+    this.k.counters['dma.sync_for_cpu']++;
+    this.syncedForCpu(i, s, len);
+  }
+
+  /** A sync for the device of bytes [s, +len) of page index i that ownMapping passed. */
+  deviceSynced(i: number, s: number, len: number): void {
     const c = this.k.counters;
     c['dma.sync_for_device']++;
     c['dma.sync_for_device_bytes'] += len;
-    this.syncedForDevice(i, base - pfn * PAGE_SIZE + offset, len);
+    this.syncedForDevice(i, s, len);
   }
 
   /** Bytes [s, s + len) of page index i synced for the CPU: they leave the device-written range. */
@@ -336,7 +363,7 @@ export class DmaApi {
 
   /** A page from the page allocator: its previous owner's writes may still sit in dirty lines anywhere. */
   pageAllocated(pfn: number): void {
-    if (this.k.facts.coherent_dma) return;
+    if (this.coherent) return;
     const i = this.k.pages.idx(pfn);
     this.cpuDirtyLo[i] = 0xffffffff;
     this.cpuDirtyHi[i] = 0xffffffff;
@@ -344,7 +371,7 @@ export class DmaApi {
 
   /** The CPU writes bytes [off, off + len) of a page: the lines they fall in become dirty (non-coherent only). */
   cpuWrite(pfn: number, off: number, len: number): void {
-    if (this.k.facts.coherent_dma || len <= 0) return;
+    if (this.coherent || len <= 0) return;
     const i = this.k.pages.idx(pfn);
     if (i < 0) return;
     const first = (off / CACHE_LINE) | 0;
@@ -359,7 +386,7 @@ export class DmaApi {
    */
   postToDevice(pfn: number, off: number, len: number, leaf: string): void {
     const k = this.k;
-    if (k.facts.coherent_dma) return;
+    if (this.coherent) return;
     const i = k.pages.idx(pfn);
     if (off !== this.postOff || len !== this.postLen) this.postMasks(off, len);
     const lo = this.cpuDirtyLo[i]! & this.postLo;
@@ -386,7 +413,7 @@ export class DmaApi {
 
   /** The NIC writes `len` bytes at `offset` of the page. */
   deviceWrite(pfn: number, offset: number, len: number): void {
-    if (this.k.facts.coherent_dma) return;
+    if (this.coherent) return;
     const i = this.k.pages.idx(pfn);
     if (this.dirtyEnd[i]! > this.dirtyStart[i]!) {
       this.dirtyStart[i] = Math.min(this.dirtyStart[i]!, offset);

@@ -33,7 +33,7 @@ export const MODEL_PAGES = 1 << 16;
  */
 export class Kernel {
   readonly knobs: Knobs;
-  readonly facts: PlatformFacts;
+  readonly facts: Readonly<PlatformFacts>;
   readonly counters: Counters = newCounters();
   readonly findings = new Findings();
   readonly pages: PageTable;

@@ -72,11 +72,12 @@ export class PagePool {
   private unmappedAll = false;
   /** Params read per packet, decoded once. */
   private readonly syncDev: boolean;
-  private readonly inPrivate: boolean;
   private readonly syncOffset: number;
   private readonly syncMax: number;
   private readonly dir: DmaDirCode;
   private readonly ringFirst: boolean;
+  /** Where page_pool_get_dma_addr reads: page->private or page->dma_addr. */
+  private readonly addrs: Float64Array;
 
   constructor(
     private readonly k: Kernel,
@@ -86,11 +87,11 @@ export class PagePool {
     // ptr_ring size: pool_size if non-zero (capped at 16384), else 1024.
     this.ring = new PtrRing(p.poolSize > 0 ? Math.min(p.poolSize, 16384) : 1024);
     this.syncDev = p.syncForDevice;
-    this.inPrivate = p.dmaInPrivate;
     this.syncOffset = p.offset;
     this.syncMax = p.maxLen;
     this.dir = p.dmaDir;
     this.ringFirst = p.allocShape === 'ring_first';
+    this.addrs = p.dmaInPrivate ? k.pages.private : k.pages.dmaAddr;
   }
 
   get inflight(): number {
@@ -106,9 +107,8 @@ export class PagePool {
 
   /** page_pool_get_dma_addr: the address as the pool stored it (possibly truncated). */
   dmaAddr(pfn: number): number {
-    const pg = this.k.pages;
     // small enough for V8 to inline at every call site: a returned double is then never boxed
-    return (this.inPrivate ? pg.private : pg.dmaAddr)[pfn - pg.base]!;
+    return this.addrs[pfn - this.k.pages.base]!;
   }
 
   /** page_pool_alloc_pages: fast path, refill from the ring, or the slow path. -1 when out of memory. */
@@ -278,21 +278,52 @@ export class PagePool {
     // After page_pool_destroy NAPI is gone: a page comes back through the ring and the next retry scrubs it.
     const direct = allowDirect && !this.destroyed;
     if (direct && this.cacheCount < PP_ALLOC_CACHE_SIZE) {
-      this.cache[this.cacheCount++] = pfn;
-      k.hold(pfn, Place.poolCache);
-      k.counters['page_pool.recycle.cached']++;
+      this.toCache(pfn);
       k.leave();
       return true;
     }
     return this.putRing(pfn, direct);
   }
 
+  /** page_pool_recycle_in_cache. */
+  private toCache(pfn: number): void {
+    this.cache[this.cacheCount++] = pfn;
+    this.k.hold(pfn, Place.poolCache);
+    this.k.counters['page_pool.recycle.cached']++;
+  }
+
+  /**
+   * Whether put(pfn, dmaSyncSize, true) in NAPI would take page_pool_put_page's direct path into
+   * the alloc cache and report nothing (its page's own mapping passes the device sync): the page's
+   * index, or -1. Nothing changes.
+   */
+  directRecyclable(pfn: number, dmaSyncSize: number): number {
+    const k = this.k;
+    const pg = k.pages;
+    const i = pfn - pg.base;
+    if (i < 0 || i >= pg.count || pg.owner[i] !== Owner.pool || pg.pool[i] !== this.id || pg.refcount[i] !== 1) return -1;
+    if (this.freed || this.destroyed || !k.inNapi || this.cacheCount >= PP_ALLOC_CACHE_SIZE) return -1;
+    if (this.syncDev && !this.unmappedAll && k.dma.ownMapping(pfn, this.dmaAddr(pfn), this.syncOffset, this.syncLen(dmaSyncSize), this.dir) < 0) return -1;
+    return i;
+  }
+
+  /** page_pool_put_page(…, true) of a page directRecyclable passed: the device sync and page_pool_recycle_in_cache. */
+  recycleDirect(i: number, dmaSyncSize: number): void {
+    const pfn = this.k.pages.base + i;
+    if (this.syncDev && !this.unmappedAll) this.k.dma.deviceSynced(i, this.dmaAddr(pfn) - pfn * PAGE_SIZE + this.syncOffset, this.syncLen(dmaSyncSize));
+    this.toCache(pfn);
+  }
+
+  /** page_pool_dma_sync_for_device's length: min(dma_sync_size, max_len). */
+  private syncLen(dmaSyncSize: number): number {
+    const max = this.syncMax;
+    return dmaSyncSize < 0 || dmaSyncSize > max ? max : dmaSyncSize;
+  }
+
   /** page_pool_dma_sync_for_device: min(dma_sync_size, max_len) bytes from params.offset of page index i. */
   private syncForDevice(i: number, dmaSyncSize: number): void {
     const pfn = this.k.pages.base + i;
-    const max = this.syncMax;
-    const len = dmaSyncSize < 0 || dmaSyncSize > max ? max : dmaSyncSize;
-    this.k.dma.syncForDeviceOnPage(pfn, this.dmaAddr(pfn), this.syncOffset, len, this.dir);
+    this.k.dma.syncForDeviceOnPage(pfn, this.dmaAddr(pfn), this.syncOffset, this.syncLen(dmaSyncSize), this.dir);
   }
 
   /** put on a pool a forced disconnect freed: use-after-free through page->pp, the page is freed. */

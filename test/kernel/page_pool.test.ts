@@ -182,8 +182,8 @@ test('§5.3 dma-debug: double unmap, sync of an unmapped address, sync beyond th
 
 test('§5.2 ownership: reading device-written bytes before sync_for_cpu is flagged on a non-coherent board, not after', () => {
   for (const coherent of [false, true]) {
-    const k = kernel();
-    k.facts.coherent_dma = coherent;
+    const c = resolveConfig(BRANCHES, 'upstream-6.1', undefined, 'espressobin', undefined, []);
+    const k = new Kernel(c.knobs, { ...c.facts, coherent_dma: coherent });
     const pfn = k.alloc_pages(0, Owner.page, 0);
     const a = k.dma.dma_map_page(pfn, 0, PAGE_SIZE, DmaDir.from_device, DMA_ATTR_SKIP_CPU_SYNC);
     k.dma.deviceWrite(pfn, 256, 1520);
