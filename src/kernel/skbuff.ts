@@ -98,7 +98,8 @@ export class SkBuff {
   madeBy: string;
   frame: number;
   alive = true;
-  allPrev: SkBuff | null = null;
+  /** Registry slot, and the link of the live list built for leak judgment. */
+  slot = -1;
   allNext: SkBuff | null = null;
 
   constructor(sh: SkbSharedInfo, madeBy: string, frame: number) {
@@ -142,25 +143,47 @@ export class SkBuff {
   }
 }
 
-/** Live sk_buff structs (for leak judgment), as an intrusive list. */
+/**
+ * Live sk_buff structs (for leak judgment). Every struct in existence (live, or waiting in the struct
+ * cache) has a slot in `all`; `alive` tells the live ones, so allocation and free only count.
+ */
 export class SkbRegistry {
-  head: SkBuff | null = null;
+  private readonly all: SkBuff[] = [];
   count = 0;
 
-  add(s: SkBuff): void {
-    s.allNext = this.head;
-    s.allPrev = null;
-    if (this.head) this.head.allPrev = s;
-    this.head = s;
+  /** A struct just made by `new`, until it is dropped (untrack). */
+  track(s: SkBuff): void {
+    s.slot = this.all.length;
+    this.all.push(s);
+  }
+
+  /** A freed struct the cache has no room for leaves the registry. */
+  untrack(s: SkBuff): void {
+    const last = this.all.pop()!;
+    if (last !== s) {
+      this.all[s.slot] = last;
+      last.slot = s.slot;
+    }
+  }
+
+  /** A struct went live (its alive flag is set by the allocation) or was freed. */
+  add(): void {
     this.count++;
   }
 
-  remove(s: SkBuff): void {
-    if (s.allPrev) s.allPrev.allNext = s.allNext;
-    else this.head = s.allNext;
-    if (s.allNext) s.allNext.allPrev = s.allPrev;
-    s.allPrev = s.allNext = null;
+  remove(): void {
     this.count--;
+  }
+
+  /** The live structs linked through allNext, most recent first (built when leak judgment asks). */
+  get head(): SkBuff | null {
+    const live = this.all.filter((s) => s.alive).sort((a, b) => a.id - b.id);
+    let first: SkBuff | null = null;
+    for (const s of live) {
+      s.allNext = first;
+      first = s;
+    }
+    return first;
   }
 }
 
@@ -190,11 +213,23 @@ export function skbIsPoolBacked(k: Kernel, s: SkBuff): boolean {
   return k.knobs.skb_recycle === 'pp_recycle' ? s.pp_recycle === 1 : s.memType === MemType.PAGE_POOL;
 }
 
-/** skbuff_head_cache: sk_buff structs are reused once freed (kept out of the garbage collector). */
+/** A struct from skbuff_head_cache: freed ones are reused (kept out of the garbage collector). */
+function skbStruct(k: Kernel, sh: SkbSharedInfo, madeBy: string, frame: number): SkBuff {
+  return k.skbCache.pop() ?? skbStructNew(k, sh, madeBy, frame);
+}
+
+/** The cache is empty: a new struct, known to the registry from now on. */
+function skbStructNew(k: Kernel, sh: SkbSharedInfo, madeBy: string, frame: number): SkBuff {
+  const s = new SkBuff(sh, madeBy, frame);
+  k.skbs.track(s);
+  return s;
+}
+
+/** kmem_cache_alloc(skbuff_head_cache) and the allocation memset. */
 function newSkb(k: Kernel, sh: SkbSharedInfo, madeBy: string): SkBuff {
-  const s = k.skbCache.pop() ?? new SkBuff(sh, madeBy, k.frame);
+  const s = skbStruct(k, sh, madeBy, k.frame);
   s.init(++k.skbIds, sh, madeBy, k.frame);
-  k.skbs.add(s);
+  k.skbs.add();
   return s;
 }
 
@@ -346,26 +381,40 @@ function __copy_skb_header(k: Kernel, n: SkBuff, old: SkBuff): void {
   }
 }
 
-/** __skb_clone's explicit C() list: flags, geometry, and mem_info when it sits with the flags. */
+/**
+ * __skb_clone's explicit C() list on a struct fresh from skbuff_head_cache: flags, geometry, the
+ * __copy_skb_header fields, and mem_info when it sits in the header region or with the flags.
+ */
 function __skb_clone(k: Kernel, n: SkBuff, s: SkBuff): void {
-  __copy_skb_header(k, n, s);
-  n.len = s.len;
-  n.data_len = s.data_len;
+  const mi = k.knobs.mem_info_placement;
+  n.id = ++k.skbIds;
+  n.users = 1;
   n.cloned = 1;
   n.nohdr = 0;
+  n.head_frag = s.head_frag;
   n.pfmemalloc = s.pfmemalloc;
   n.pp_recycle = s.pp_recycle;
   // The RFC copies mem_info in __skb_clone (unverified for the 2018 code; required for clones to recycle).
-  if (k.knobs.mem_info_placement === 'flags') {
-    n.memType = s.memType;
-    n.memId = s.memId;
-  }
+  const copyMem = mi === 'headers' || mi === 'flags';
+  n.memType = copyMem ? s.memType : MemType.PAGE_SHARED;
+  n.memId = copyMem ? s.memId : 0;
+  n.protocol = s.protocol;
+  n.flow = s.flow;
+  n.seq = s.seq;
+  n.payload = s.payload;
+  n.len = s.len;
+  n.data_len = s.data_len;
+  n.data = s.data;
   n.tail = s.tail;
   n.end = s.end;
-  n.head_frag = s.head_frag;
-  n.data = s.data;
   n.truesize = s.truesize;
-  n.users = 1;
+  n.sh = s.sh;
+  n.next = null;
+  n.sk = null;
+  n.groLast = null;
+  n.madeBy = 'skb_clone';
+  n.frame = s.frame;
+  n.alive = true;
   s.sh.dataref++;
   s.cloned = 1;
 }
@@ -373,9 +422,9 @@ function __skb_clone(k: Kernel, n: SkBuff, s: SkBuff): void {
 /** skb_clone (v5.0/v5.14): a new struct sharing head, frags and frag_list through dataref. */
 export function skb_clone(k: Kernel, s: SkBuff): SkBuff {
   k.enter('skb_clone');
-  const n = newSkb(k, s.sh, 'skb_clone');
-  n.frame = s.frame;
+  const n = skbStruct(k, s.sh, 'skb_clone', s.frame);
   __skb_clone(k, n, s);
+  k.skbs.add();
   k.counters['skb.clone']++;
   k.leave();
   return n;
@@ -952,9 +1001,10 @@ export function skb_release_head_state(s: SkBuff): void {
 
 function kfree_skbmem(k: Kernel, s: SkBuff): void {
   s.alive = false;
-  k.skbs.remove(s);
+  k.skbs.remove();
   k.counters['skb.free']++;
   if (k.skbCache.length < CACHE_MAX) k.skbCache.push(s);
+  else k.skbs.untrack(s);
 }
 
 /** skb_release_data: the skb that drops dataref to zero releases frags, frag_list and head. */
@@ -969,8 +1019,7 @@ export function skb_release_data(k: Kernel, s: SkBuff): void {
       return;
     }
   }
-  const recycle = k.knobs.skb_recycle === 'pp_recycle' && s.pp_recycle === 1;
-  for (let f = 0; f < sh.nr_frags; f++) __skb_frag_unref(k, sh.fragPfn[f]!, recycle);
+  if (sh.nr_frags > 0) releaseFrags(k, s, sh);
   if (sh.frag_list) {
     const l = sh.frag_list;
     sh.frag_list = null;
@@ -981,6 +1030,12 @@ export function skb_release_data(k: Kernel, s: SkBuff): void {
   // v5.14 (2cc3aeb5eccc): pp_recycle cleared on every exit.
   s.pp_recycle = 0;
   k.leave();
+}
+
+/** skb_release_data's frag loop: each frag's page reference is dropped (recycled when pp_recycle). */
+function releaseFrags(k: Kernel, s: SkBuff, sh: SkbSharedInfo): void {
+  const recycle = k.knobs.skb_recycle === 'pp_recycle' && s.pp_recycle === 1;
+  for (let f = 0; f < sh.nr_frags; f++) __skb_frag_unref(k, sh.fragPfn[f]!, recycle);
 }
 
 function kfree_skb_list(k: Kernel, l: SkBuff | null): void {
@@ -1006,13 +1061,14 @@ export function skb_free_head(k: Kernel, s: SkBuff): void {
   k.enter('skb_free_head');
   const sh = s.sh;
   const kn = k.knobs;
+  const sr = kn.skb_recycle;
   let done = false;
-  if (kn.skb_recycle === 'mem_info' && s.memType === MemType.PAGE_POOL && (kn.hook_checks_head_frag !== 'true' || s.head_frag === 1)) {
+  if (sr === 'mem_info' && s.memType === MemType.PAGE_POOL && (kn.hook_checks_head_frag !== 'true' || s.head_frag === 1)) {
     done = xdp_return_skb_page(k, s);
   }
   if (!done) {
     if (s.head_frag === 1) {
-      if (!(kn.skb_recycle === 'pp_recycle' && s.pp_recycle === 1 && page_pool_return_skb_page(k, sh.headPfn))) {
+      if (!(s.pp_recycle === 1 && sr === 'pp_recycle' && page_pool_return_skb_page(k, sh.headPfn))) {
         page_frag_free(k, sh.headPfn);
       }
     } else {

@@ -228,8 +228,11 @@ export class Stack implements RxSink {
       kfree_skb(k, skb);
     } else {
       if (multicast) k.enter('__udp4_lib_mcast_deliver');
-      for (let i = 1; i < n; i++) sockets[i]!.enqueue(k, skb_clone(k, skb));
-      sockets[0]!.enqueue(k, skb);
+      // Sockets 1..n-1 get clones, then socket 0 the original (one call site keeps enqueue inlinable).
+      for (let j = 1; j <= n; j++) {
+        const i = j === n ? 0 : j;
+        sockets[i]!.enqueue(k, i === 0 ? skb : skb_clone(k, skb));
+      }
       if (multicast) k.leave();
     }
     k.leave();

@@ -1,6 +1,6 @@
 import type { Kernel } from '../kernel/kernel.js';
 import { holdSkb } from '../kernel/holders.js';
-import { consume_skb, cpuReadAll, kfree_skb, type RmemOwner, type SkBuff } from '../kernel/skbuff.js';
+import { consume_skb, cpuReadAll, Head, kfree_skb, type RmemOwner, type SkBuff } from '../kernel/skbuff.js';
 import { SkbQueue } from './queue.js';
 
 /** net.core.rmem_default: what iperf prints as "UDP buffer size: 208 KByte (default)". */
@@ -34,8 +34,7 @@ export class UdpSocket implements RmemOwner {
   enqueue(k: Kernel, skb: SkBuff): void {
     k.enter('__udp_enqueue_schedule_skb');
     if (this.rmemAlloc > this.rcvbuf) {
-      k.counters['udp.RcvbufErrors']++;
-      kfree_skb(k, skb);
+      drop(k, skb);
     } else {
       this.rmemAlloc += skb.truesize;
       skb.sk = this;
@@ -47,25 +46,40 @@ export class UdpSocket implements RmemOwner {
 
   /** udp_recvmsg for every queued datagram: copy to user, count, free (skb_consume_udp). */
   readAll(k: Kernel): void {
-    for (let s = this.queue.shift(); s; s = this.queue.shift()) {
+    const q = this.queue;
+    let s = q.head;
+    if (!s) return;
+    // __skb_recv_udp (v4.13+): the receive queue is spliced onto the reader's own (skb_queue_splice_tail_init).
+    q.head = q.tail = null;
+    q.len = 0;
+    const c = k.counters;
+    const pg = k.pages;
+    const st = this.stats;
+    while (s) {
+      const next: SkBuff | null = s.next;
+      s.next = null;
       k.enter('udp_recvmsg');
       k.enter('skb_copy_datagram_msg');
       cpuReadAll(k, s, 'skb_copy_datagram_iter');
       k.leave();
-      if (s.sh.headKind === 1 && k.pages.gen[s.sh.headPfn - k.pages.base] !== s.sh.headGen) k.counters['app.corrupt_reads']++;
-      k.counters['udp.InDatagrams']++;
-      k.counters['app.datagrams_read']++;
-      k.counters['app.bytes_read'] += s.payload;
-      const st = this.stats;
-      st.bytes += s.payload;
+      const sh = s.sh;
+      if (sh.headKind === Head.page && pg.gen[sh.headPfn - pg.base] !== sh.headGen) c['app.corrupt_reads']++;
+      const payload = s.payload;
+      const seq = s.seq;
+      c['udp.InDatagrams']++;
+      c['app.datagrams_read']++;
+      c['app.bytes_read'] += payload;
+      st.bytes += payload;
       st.datagrams++;
-      if (s.seq > st.maxSeq + 1) st.lost += s.seq - st.maxSeq - 1;
-      if (s.seq < st.maxSeq) st.outOfOrder++;
-      else st.maxSeq = s.seq;
+      const max = st.maxSeq;
+      if (seq > max + 1) st.lost += seq - max - 1;
+      if (seq < max) st.outOfOrder++;
+      else st.maxSeq = seq;
       k.enter('skb_consume_udp');
       consume_skb(k, s);
       k.leave();
       k.leave();
+      s = next;
     }
   }
 
@@ -75,4 +89,10 @@ export class UdpSocket implements RmemOwner {
     for (let s = this.queue.shift(); s; s = this.queue.shift()) kfree_skb(k, s);
     k.leave();
   }
+}
+
+/** The receive buffer is full: UDP_MIB_RCVBUFERRORS, and the skb is freed. */
+function drop(k: Kernel, skb: SkBuff): void {
+  k.counters['udp.RcvbufErrors']++;
+  kfree_skb(k, skb);
 }
