@@ -215,11 +215,13 @@ export function skbIsPoolBacked(k: Kernel, s: SkBuff): boolean {
 
 /** A struct from skbuff_head_cache: freed ones are reused (kept out of the garbage collector). */
 function skbStruct(k: Kernel, sh: SkbSharedInfo, madeBy: string, frame: number): SkBuff {
-  let s = k.skbCache.pop();
-  if (!s) {
-    s = new SkBuff(sh, madeBy, frame);
-    k.skbs.track(s);
-  }
+  return k.skbCache.pop() ?? skbStructNew(k, sh, madeBy, frame);
+}
+
+/** The cache is empty: a new struct, known to the registry from now on. */
+function skbStructNew(k: Kernel, sh: SkbSharedInfo, madeBy: string, frame: number): SkBuff {
+  const s = new SkBuff(sh, madeBy, frame);
+  k.skbs.track(s);
   return s;
 }
 

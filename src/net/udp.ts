@@ -34,8 +34,7 @@ export class UdpSocket implements RmemOwner {
   enqueue(k: Kernel, skb: SkBuff): void {
     k.enter('__udp_enqueue_schedule_skb');
     if (this.rmemAlloc > this.rcvbuf) {
-      k.counters['udp.RcvbufErrors']++;
-      kfree_skb(k, skb);
+      drop(k, skb);
     } else {
       this.rmemAlloc += skb.truesize;
       skb.sk = this;
@@ -48,11 +47,17 @@ export class UdpSocket implements RmemOwner {
   /** udp_recvmsg for every queued datagram: copy to user, count, free (skb_consume_udp). */
   readAll(k: Kernel): void {
     const q = this.queue;
-    if (!q.head) return;
+    let s = q.head;
+    if (!s) return;
+    // __skb_recv_udp (v4.13+): the receive queue is spliced onto the reader's own (skb_queue_splice_tail_init).
+    q.head = q.tail = null;
+    q.len = 0;
     const c = k.counters;
     const pg = k.pages;
     const st = this.stats;
-    for (let s = q.shift(); s; s = q.shift()) {
+    while (s) {
+      const next: SkBuff | null = s.next;
+      s.next = null;
       k.enter('udp_recvmsg');
       k.enter('skb_copy_datagram_msg');
       cpuReadAll(k, s, 'skb_copy_datagram_iter');
@@ -74,6 +79,7 @@ export class UdpSocket implements RmemOwner {
       consume_skb(k, s);
       k.leave();
       k.leave();
+      s = next;
     }
   }
 
@@ -83,4 +89,10 @@ export class UdpSocket implements RmemOwner {
     for (let s = this.queue.shift(); s; s = this.queue.shift()) kfree_skb(k, s);
     k.leave();
   }
+}
+
+/** The receive buffer is full: UDP_MIB_RCVBUFERRORS, and the skb is freed. */
+function drop(k: Kernel, skb: SkBuff): void {
+  k.counters['udp.RcvbufErrors']++;
+  kfree_skb(k, skb);
 }
