@@ -303,6 +303,12 @@ export class Mvneta {
     let pkts = 0;
     k.enter('mvneta_rx_swbm');
     while (this.pending > 0 && (unit === BUDGET_PACKETS ? pkts < budget : done < budget)) {
+      if (this.xdp === XDP_DROP) {
+        const taken = this.xdpDropRun(unit === BUDGET_PACKETS ? budget - pkts : budget - done);
+        done += taken;
+        pkts += taken;
+        if (this.pending === 0 || (unit === BUDGET_PACKETS ? pkts >= budget : done >= budget)) break;
+      }
       const first = this.swNext;
       if ((this.doneFlags[first]! & 1) === 0) {
         this.dropOrphan(first);
@@ -322,11 +328,6 @@ export class Mvneta {
       }
       // descriptors_carry (v5.5-v5.9): rxq->skb carries a cut frame over; modelled as handling it whole in the next poll.
       if (unit === BUDGET_DESCRIPTORS_CARRY && done > 0 && done + descs > budget) break;
-      if (descs === 1 && this.xdp === XDP_DROP && this.xdpDropDirect(first)) {
-        done++;
-        pkts++;
-        continue;
-      }
       this.rxFrame(first, descs);
       done += descs;
       pkts++;
@@ -404,24 +405,25 @@ export class Mvneta {
     const ring = this.ringSize;
     let at = this.refillNext;
     for (let n = 0; n < ring && this.ringPfn[at]! >= 0; n++) at = at + 1 === ring ? 0 : at + 1;
-    let pfn: number;
-    const pool = this.pool;
-    if (pool) {
-      pfn = pool.alloc();
-      if (pfn < 0) return false;
-      const dma = pool.dmaAddr(pfn);
-      // mvneta_rx_refill of the Oct 2019 page_pool conversion: dma_sync_single_for_device of the whole buffer.
-      if (this.refillSync) k.dma.syncForDeviceOnPage(pfn, dma, this.rxOffset, this.bufSize, this.dmaDir);
-      this.ringDma[at] = dma;
-    } else {
-      pfn = this.copybreakBuffer(at);
-      if (pfn < 0) return false;
-    }
+    const pfn = this.pool ? this.poolBuffer(at) : this.copybreakBuffer(at);
+    if (pfn < 0) return false;
     k.dma.postToDevice(pfn, this.rxOffset, this.bufSize, 'mvneta_rx_desc_fill');
     this.ringPfn[at] = pfn;
     k.hold(pfn, Place.rxRing);
     this.refillNext = at + 1 === ring ? 0 : at + 1;
     return true;
+  }
+
+  /** mvneta_rx_refill (page_pool): a page from the pool, its DMA address in descriptor `at`. -1 when out of memory. */
+  private poolBuffer(at: number): number {
+    const pool = this.pool!;
+    const pfn = pool.alloc();
+    if (pfn < 0) return -1;
+    const dma = pool.dmaAddr(pfn);
+    // mvneta_rx_refill of the Oct 2019 page_pool conversion: dma_sync_single_for_device of the whole buffer.
+    if (this.refillSync) this.k.dma.syncForDeviceOnPage(pfn, dma, this.rxOffset, this.bufSize, this.dmaDir);
+    this.ringDma[at] = dma;
+    return pfn;
   }
 
   /** v4.19 mvneta_rx_refill: a fresh page, dma_map_page of the whole page, its address in descriptor `at`. -1 when out of memory. */
@@ -442,6 +444,20 @@ export class Mvneta {
     const next = this.swNext + descs;
     this.swNext = next >= this.ringSize ? next - this.ringSize : next;
     this.pending -= descs;
+  }
+
+  /** Up to `max` one-descriptor frames from swNext through xdpDropDirect; stops at the first it leaves to rxFrame. */
+  private xdpDropRun(max: number): number {
+    const k = this.k;
+    let n = 0;
+    while (n < max && this.pending > 0) {
+      const at = this.swNext;
+      if (this.doneFlags[at] !== 3) break;
+      k.frame = this.doneFrame[at]!;
+      if (!this.xdpDropDirect(at)) break;
+      n++;
+    }
+    return n;
   }
 
   /**
