@@ -22,14 +22,31 @@ export function parseJobs(s: string | undefined): number {
 }
 
 /**
+ * Rough CPU µs of one received frame of `wireLen` bytes on the path it takes (measured per path on a
+ * 2-core machine; only the ratios matter): an XDP program's verdict, or an skb per frame, dearer with
+ * its bytes and with each tap.
+ */
+function frameCost(s: Scenario, wireLen: number): number {
+  if (s.xdp === 'drop') return 0.3;
+  if (s.xdp === 'tx' || s.xdp === 'redirect') return 0.6;
+  return 0.5 + (0.37 * wireLen) / 1000 + 0.55 * s.host.taps;
+}
+
+/**
  * Rough work of a run, so the longest start first: the frames its flows offer in its simulated
- * time (payload plus 66 bytes of UDP/IP/Ethernet headers, FCS, preamble and gap, at most 1 Gb/s;
- * a capture counts as full-size frames at line rate). A step scenario costs nothing.
+ * time, each at frameCost. A UDP datagram is its payload plus 66 bytes of UDP/IP/Ethernet headers,
+ * FCS, preamble and gap, at its rate (at most 1 Gb/s); a TCP or scp flow sends MTU-sized segments at
+ * line rate (its len is the application's write size); a capture counts as full-size frames at line
+ * rate. A step scenario costs nothing.
  */
 export function runCost(s: Scenario, durationNs: number): number {
   if (s.steps) return 0;
   let perSecond = 0;
-  for (const f of s.traffic ?? []) perSecond += f.kind === 'pcap' ? 1e9 / 8 / 1538 : Math.min(f.rateBps, 1e9) / 8 / (f.len + 66);
+  for (const f of s.traffic ?? []) {
+    const wireLen = f.kind === 'pcap' ? 1538 : f.kind === 'udp' ? f.len + 66 : s.nic.mtu + 38;
+    const rate = f.kind === 'pcap' ? 1e9 : Math.min(f.rateBps, 1e9);
+    perSecond += (rate / 8 / wireLen) * frameCost(s, wireLen);
+  }
   return 1 + (perSecond * durationNs) / 1e9;
 }
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseJobs, runTasks, type CompareTask } from '../../src/cli/jobs.js';
+import { parseJobs, runCost, runTasks, type CompareTask } from '../../src/cli/jobs.js';
+import { parseScenario } from '../../src/workload/parse.js';
 import { capture, type Captured } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pp-jobs-'));
@@ -83,4 +84,17 @@ test('explore: the same findings, scenarios and JSON with any --jobs; --runs cou
   assert.match(r.out, /finding 1: /);
   same(['explore', '--branch', 'mvneta_03', '--runs', '50', '--json', '-']);
   same(['explore', '--branch', 'upstream-6.1', '--runs', '7', '--quiet']);
+});
+
+test('runCost orders runs by the work of their frames: TCP counts MTU segments, XDP verdicts weigh less than skbs', () => {
+  const cost = (name: string): number => {
+    const sc = parseScenario(readFileSync(new URL(`../../scenarios/${name}.yaml`, import.meta.url), 'utf8'), `${name}.yaml`);
+    return runCost(sc, 10e9);
+  };
+  // tcp's len is iperf's 128 KiB write size; its segments fill the wire like multicast's datagrams
+  assert.ok(cost('tcp') > 0.2 * cost('multicast'), 'tcp offers line-rate segments');
+  // xdp-drop offers 7x multicast's frames, each cheaper than an skb
+  assert.ok(cost('xdp-drop') > cost('multicast') && cost('xdp-drop') < 7 * cost('multicast'));
+  assert.ok(cost('multicast-tap') > cost('multicast'), 'a tap clones every frame');
+  assert.equal(runCost(parseScenario(readFileSync(new URL('../../scenarios/steps/clone.yaml', import.meta.url), 'utf8'), 'clone.yaml'), 10e9), 0);
 });
