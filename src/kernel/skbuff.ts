@@ -98,9 +98,8 @@ export class SkBuff {
   madeBy: string;
   frame: number;
   alive = true;
-  /** Registry slot, and the link of the live list built for leak judgment. */
+  /** Slot in the registry of every struct in existence. */
   slot = -1;
-  allNext: SkBuff | null = null;
 
   constructor(sh: SkbSharedInfo, madeBy: string, frame: number) {
     this.sh = sh;
@@ -175,15 +174,9 @@ export class SkbRegistry {
     this.count--;
   }
 
-  /** The live structs linked through allNext, most recent first (built when leak judgment asks). */
-  get head(): SkBuff | null {
-    const live = this.all.filter((s) => s.alive).sort((a, b) => a.id - b.id);
-    let first: SkBuff | null = null;
-    for (const s of live) {
-      s.allNext = first;
-      first = s;
-    }
-    return first;
+  /** The live structs, most recent first (for leak judgment). */
+  live(): SkBuff[] {
+    return this.all.filter((s) => s.alive).sort((a, b) => b.id - a.id);
   }
 }
 

@@ -28,7 +28,8 @@ export interface LeakContext {
 export function judgeLeaks(k: Kernel, ctx: LeakContext): void {
   const held = new Set<number>();
   const members = new Set<SkBuff>();
-  for (let s = k.skbs.head; s; s = s.allNext) for (let l = s.sh.frag_list; l; l = l.next) members.add(l);
+  const live = k.skbs.live();
+  for (const s of live) for (let l = s.sh.frag_list; l; l = l.next) members.add(l);
   const holdSkb = (s: SkBuff): void => {
     const sh = s.sh;
     held.add(sh.headPfn);
@@ -38,7 +39,7 @@ export function judgeLeaks(k: Kernel, ctx: LeakContext): void {
   let skbLeaks = 0;
   let firstSkb: FirstOccurrence | undefined;
   const leaked: SkBuff[] = [];
-  for (let s = k.skbs.head; s; s = s.allNext) if (!members.has(s)) leaked.push(s);
+  for (const s of live) if (!members.has(s)) leaked.push(s);
   leaked.sort((a, b) => a.id - b.id);
   for (const s of leaked) {
     holdSkb(s);
