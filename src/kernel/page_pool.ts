@@ -299,9 +299,8 @@ export class PagePool {
    */
   directRecyclable(pfn: number, dmaSyncSize: number): number {
     const k = this.k;
-    const pg = k.pages;
-    const i = pfn - pg.base;
-    if (i < 0 || i >= pg.count || pg.owner[i] !== Owner.pool || pg.pool[i] !== this.id || pg.refcount[i] !== 1) return -1;
+    const i = pfn - k.pages.base;
+    if (!this.owns(pfn) || k.pages.refcount[i] !== 1) return -1;
     if (this.freed || this.destroyed || !k.inNapi || this.cacheCount >= PP_ALLOC_CACHE_SIZE) return -1;
     if (this.syncDev && !this.unmappedAll && k.dma.ownMapping(pfn, this.dmaAddr(pfn), this.syncOffset, this.syncLen(dmaSyncSize), this.dir) < 0) return -1;
     return i;

@@ -206,11 +206,6 @@ export function skbIsPoolBacked(k: Kernel, s: SkBuff): boolean {
   return k.knobs.skb_recycle === 'pp_recycle' ? s.pp_recycle === 1 : s.memType === MemType.PAGE_POOL;
 }
 
-/** A struct from skbuff_head_cache: freed ones are reused (kept out of the garbage collector). */
-function skbStruct(k: Kernel, sh: SkbSharedInfo, madeBy: string, frame: number): SkBuff {
-  return k.skbCache.pop() ?? skbStructNew(k, sh, madeBy, frame);
-}
-
 /** The cache is empty: a new struct, known to the registry from now on. */
 function skbStructNew(k: Kernel, sh: SkbSharedInfo, madeBy: string, frame: number): SkBuff {
   const s = new SkBuff(sh, madeBy, frame);
@@ -220,7 +215,8 @@ function skbStructNew(k: Kernel, sh: SkbSharedInfo, madeBy: string, frame: numbe
 
 /** kmem_cache_alloc(skbuff_head_cache) and the allocation memset. */
 function newSkb(k: Kernel, sh: SkbSharedInfo, madeBy: string): SkBuff {
-  const s = skbStruct(k, sh, madeBy, k.frame);
+  // skbuff_head_cache: freed structs are reused (kept out of the garbage collector)
+  const s = k.skbCache.pop() ?? skbStructNew(k, sh, madeBy, k.frame);
   s.init(++k.skbIds, sh, madeBy, k.frame);
   k.skbs.add();
   return s;
@@ -374,40 +370,26 @@ function __copy_skb_header(k: Kernel, n: SkBuff, old: SkBuff): void {
   }
 }
 
-/**
- * __skb_clone's explicit C() list on a struct fresh from skbuff_head_cache: flags, geometry, the
- * __copy_skb_header fields, and mem_info when it sits in the header region or with the flags.
- */
+/** __skb_clone's explicit C() list: flags, geometry, and mem_info when it sits with the flags. */
 function __skb_clone(k: Kernel, n: SkBuff, s: SkBuff): void {
-  const mi = k.knobs.mem_info_placement;
-  n.id = ++k.skbIds;
-  n.users = 1;
+  __copy_skb_header(k, n, s);
+  n.len = s.len;
+  n.data_len = s.data_len;
   n.cloned = 1;
   n.nohdr = 0;
-  n.head_frag = s.head_frag;
   n.pfmemalloc = s.pfmemalloc;
   n.pp_recycle = s.pp_recycle;
   // The RFC copies mem_info in __skb_clone (unverified for the 2018 code; required for clones to recycle).
-  const copyMem = mi === 'headers' || mi === 'flags';
-  n.memType = copyMem ? s.memType : MemType.PAGE_SHARED;
-  n.memId = copyMem ? s.memId : 0;
-  n.protocol = s.protocol;
-  n.flow = s.flow;
-  n.seq = s.seq;
-  n.payload = s.payload;
-  n.len = s.len;
-  n.data_len = s.data_len;
-  n.data = s.data;
+  if (k.knobs.mem_info_placement === 'flags') {
+    n.memType = s.memType;
+    n.memId = s.memId;
+  }
   n.tail = s.tail;
   n.end = s.end;
+  n.head_frag = s.head_frag;
+  n.data = s.data;
   n.truesize = s.truesize;
-  n.sh = s.sh;
-  n.next = null;
-  n.sk = null;
-  n.groLast = null;
-  n.madeBy = 'skb_clone';
-  n.frame = s.frame;
-  n.alive = true;
+  n.users = 1;
   s.sh.dataref++;
   s.cloned = 1;
 }
@@ -415,9 +397,9 @@ function __skb_clone(k: Kernel, n: SkBuff, s: SkBuff): void {
 /** skb_clone (v5.0/v5.14): a new struct sharing head, frags and frag_list through dataref. */
 export function skb_clone(k: Kernel, s: SkBuff): SkBuff {
   k.enter('skb_clone');
-  const n = skbStruct(k, s.sh, 'skb_clone', s.frame);
+  const n = newSkb(k, s.sh, 'skb_clone');
+  n.frame = s.frame;
   __skb_clone(k, n, s);
-  k.skbs.add();
   k.counters['skb.clone']++;
   k.leave();
   return n;

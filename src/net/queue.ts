@@ -14,6 +14,14 @@ export class SkbQueue {
     this.len++;
   }
 
+  /** skb_queue_splice_tail_init onto an empty list: the whole queue, linked through next; this one is left empty. */
+  takeAll(): SkBuff | null {
+    const s = this.head;
+    this.head = this.tail = null;
+    this.len = 0;
+    return s;
+  }
+
   shift(): SkBuff | null {
     const s = this.head;
     if (!s) return null;

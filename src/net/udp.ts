@@ -46,12 +46,9 @@ export class UdpSocket implements RmemOwner {
 
   /** udp_recvmsg for every queued datagram: copy to user, count, free (skb_consume_udp). */
   readAll(k: Kernel): void {
-    const q = this.queue;
-    let s = q.head;
-    if (!s) return;
     // __skb_recv_udp (v4.13+): the receive queue is spliced onto the reader's own (skb_queue_splice_tail_init).
-    q.head = q.tail = null;
-    q.len = 0;
+    let s = this.queue.takeAll();
+    if (!s) return;
     const c = k.counters;
     const pg = k.pages;
     const st = this.stats;
