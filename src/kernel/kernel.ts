@@ -10,14 +10,19 @@ import { PageFragCache } from './page_frag.js';
 import { SkbRegistry, type Pipe, type SkbSharedInfo, type SkBuff, type Vma } from './skbuff.js';
 import { Places } from './holders.js';
 import { BuddyAllocator, Owner, PageTable, PAGE_SIZE, type OriginCode } from './page.js';
+import { WIDE_ZERO } from './typed.js';
 
 export type Counters = Record<CounterName, number>;
 
 export function newCounters(): Counters {
   const c = {} as Counters;
-  for (const n of COUNTER_NAMES) c[n] = 0;
+  for (const n of COUNTER_NAMES) c[n] = 0.5;
   // Built key by key the object is a dictionary; a spread copy has fast properties (every increment is a hot path).
-  return { ...c };
+  // Copied from non-integers, every field is a double from the start: a count that passes 2^31 later (byte counts
+  // do within seconds) then keeps the object's shape instead of deoptimising every function that counts.
+  const fast = { ...c };
+  for (const n of COUNTER_NAMES) fast[n] = 0;
+  return fast;
 }
 
 /** Kernel log lines kept per run. */
@@ -55,8 +60,8 @@ export class Kernel {
   readonly netdevFrag: PageFragCache;
   readonly sockFrag: PageFragCache;
   /** Simulated time and the sender's frame number being processed, for findings. */
-  now = 0;
-  frame = 0;
+  now = WIDE_ZERO;
+  frame = WIDE_ZERO;
   /** True while running in the driver's NAPI (softirq) context. */
   inNapi = false;
   /** True while running in softirq on a CPU other than the one polling the pool's NAPI (inNapi false). */

@@ -7,3 +7,11 @@ export function grown(a: Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | U
   b.set(a);
   return b;
 }
+
+/**
+ * Initial value of a number field that grows past 2^31 (a time in ns, a byte count, a sequence number).
+ * -0 is not a small integer, so V8 lays the field out as a double from the start. A field laid out as a
+ * small integer changes its object's shape when the value outgrows it, which deoptimises every function
+ * that touches the object (a wave of recompiles seconds into a run).
+ */
+export const WIDE_ZERO = -0;

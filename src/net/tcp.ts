@@ -1,4 +1,5 @@
 import type { Kernel } from '../kernel/kernel.js';
+import { WIDE_ZERO } from '../kernel/typed.js';
 import {
   __kfree_skb,
   cpuReadAll,
@@ -47,18 +48,18 @@ export class TcpReceiver implements RmemOwner {
   readonly queue = new SkbQueue();
   readonly backlog = new SkbQueue();
   private readonly ofo: SkBuff[] = [];
-  rcvNxt = 0;
-  copiedSeq = 0;
-  private ackedSeq = 0;
+  rcvNxt = WIDE_ZERO;
+  copiedSeq = WIDE_ZERO;
+  private ackedSeq = WIDE_ZERO;
   private advertised = TCP_WINDOW;
   private delackArmed = false;
   /** The reader holds the socket until then (lock_sock in recvmsg); segments meanwhile go to the backlog. */
-  private ownedUntil = 0;
+  private ownedUntil = WIDE_ZERO;
   private synced = false;
   /** Pipes and mappings of the previous read, released at the next one. */
   private readonly pipes: Pipe[] = [];
   private readonly vmas: Vma[] = [];
-  bytesRead = 0;
+  bytesRead = WIDE_ZERO;
 
   constructor(
     private readonly k: Kernel,

@@ -1,4 +1,5 @@
 import { Kernel } from '../kernel/kernel.js';
+import { WIDE_ZERO } from '../kernel/typed.js';
 import { EDSA_TAG_LEN, ETH0_IFINDEX, ETH_FCS_LEN, Mvneta, NAPI_BUDGET } from '../driver/mvneta.js';
 import { Stack, type FlowSink } from '../net/stack.js';
 import { TcpReceiver, type TcpEnv } from '../net/tcp.js';
@@ -46,7 +47,7 @@ class AckRing {
   private buf = new Float64Array(64);
   private head = 0;
   n = 0;
-  ack = 0;
+  ack = WIDE_ZERO;
   wnd = 0;
 
   push(t: number, seq: number, ack: number, wnd: number): void {
@@ -143,15 +144,15 @@ export class Engine implements TcpEnv {
   readonly nic: Mvneta;
   readonly stack: Stack;
   private readonly q = new EventQueue();
-  private readonly ev = { t: 0, kind: 0, arg: 0 };
-  private now_ = 0;
+  private readonly ev = { t: WIDE_ZERO, kind: 0, arg: 0 };
+  private now_ = WIDE_ZERO;
   private wireBusy = false;
-  private wireFree = 0;
+  private wireFree = WIDE_ZERO;
   private stopped = false;
   private irqCount = 0;
   private irqGen = 0;
-  private frames = 0;
-  private bytes = 0;
+  private frames = WIDE_ZERO;
+  private bytes = WIDE_ZERO;
   private readonly tag: number;
   private readonly udp: UdpSocket[][] = [];
   private readonly tcp: (TcpReceiver | undefined)[] = [];
@@ -263,7 +264,7 @@ export class Engine implements TcpEnv {
   private wireT = Infinity;
   private wireSeq = 0;
   private pendingFlow = 0;
-  private readonly pendingOut: FrameOut = { len: 0, seq: 0, payload: 0 };
+  private readonly pendingOut: FrameOut = { len: 0, seq: WIDE_ZERO, payload: 0 };
 
   /** The frame's last bit arrived: the NIC DMAs it; the interrupt fires after 32 frames or 100 µs. */
   private frameArrived(): void {

@@ -10,15 +10,7 @@ import { PP_ALLOC_CACHE_SIZE } from '../kernel/page_pool.js';
  * direction); this pass checks the model's own books, and a mismatch is a bug in pp-sim (exit 3).
  */
 export function checkInvariants(k: Kernel): void {
-  const pg = k.pages;
-  const owned = new Map<number, number>();
-  for (let i = 0; i < pg.count; i++) {
-    if (pg.owner[i] !== Owner.pool) continue;
-    const id = pg.pool[i]!;
-    owned.set(id, (owned.get(id) ?? 0) + 1);
-    // §8.9: the struct page word holding the DMA address keeps bit 0 clear.
-    if (pg.dmaAddr[i]! % 2 !== 0) throw new InternalError(`${pg.describe(pg.base + i)}: odd DMA address in struct page`);
-  }
+  const owned = poolPages(k);
   for (const pool of k.pools) {
     if (!pool) continue;
     // §8.1: hold - release >= 0 and equals the pages the pool system holds (plus those lost to put_page).
@@ -28,6 +20,23 @@ export function checkInvariants(k: Kernel): void {
     }
   }
   checkPoolCaches(k);
+}
+
+/**
+ * Pages each pool owns, by pool id. A loop of its own: optimised on the stack while it runs, it must
+ * not carry the pool loop that follows, which has not run yet and would deoptimise it at every check.
+ */
+function poolPages(k: Kernel): Map<number, number> {
+  const pg = k.pages;
+  const owned = new Map<number, number>();
+  for (let i = 0; i < pg.count; i++) {
+    if (pg.owner[i] !== Owner.pool) continue;
+    const id = pg.pool[i]!;
+    owned.set(id, (owned.get(id) ?? 0) + 1);
+    // §8.9: the struct page word holding the DMA address keeps bit 0 clear.
+    if (pg.dmaAddr[i]! % 2 !== 0) throw new InternalError(`${pg.describe(pg.base + i)}: odd DMA address in struct page`);
+  }
+  return owned;
 }
 
 /** §8.2: the alloc cache is bounded; cached pages are the pool's alone. The per-step part of the checks (a step scenario sweeps the whole board once, at its end): the pools' alloc caches. */

@@ -1,4 +1,5 @@
 import type { FrameOut, Source } from '../sim/engine.js';
+import { WIDE_ZERO } from '../kernel/typed.js';
 
 /** Ethernet + IPv4 + UDP, and Ethernet + IPv4 + TCP with timestamps. */
 export const UDP_OVERHEAD = 14 + 20 + 8;
@@ -9,7 +10,7 @@ export const TCP_OVERHEAD = 14 + 20 + 32;
  * offered rate above the wire's sends back to back. Sequence ids count from 0.
  */
 export class IperfUdpSource implements Source {
-  private next = 0;
+  private next = WIDE_ZERO;
   private id = 0;
   private readonly ipgNs: number;
 
@@ -43,10 +44,10 @@ export class IperfUdpSource implements Source {
  * allows, optionally paced to `rate`.
  */
 export class TcpSource implements Source {
-  private sndNxt = 0;
-  private sndUna = 0;
+  private sndNxt = WIDE_ZERO;
+  private sndUna = WIDE_ZERO;
   private rwnd: number;
-  private next = 0;
+  private next = WIDE_ZERO;
   private readonly gapNs: number;
 
   constructor(
