@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { InputError, InputErrors, type SourceLoc } from '../kernel/errors.js';
 import { Explorer, stepScenario, type ExploreFinding, type FirstSeen, type SequenceBatch } from '../explore/explore.js';
@@ -14,7 +15,7 @@ import { configFor, type ConfigOptions } from './load.js';
 /** The most threads `--jobs` asks for. */
 const MAX_JOBS = 256;
 
-/** `--jobs n`: cases run at once (this thread and n-1 workers); default: the cores. */
+/** `--jobs n`: cases run at once (n workers; with 1, this thread); default: the cores. */
 export function parseJobs(s: string | undefined): number {
   if (s === undefined) return Math.min(MAX_JOBS, availableParallelism());
   if (!/^\d+$/.test(s) || Number(s) < 1 || Number(s) > MAX_JOBS) throw new InputError(`takes an integer 1..${MAX_JOBS}, got '${s}'`, { file: '--jobs' });
@@ -219,10 +220,13 @@ function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-/** Shared words of a batch: the next position of `order` to claim, results posted, the lowest failed task. */
+/** Shared words of a batch: the next position of `order` to claim, results posted, the lowest failed task, workers serving it. */
 const NEXT = 0;
 const POSTED = 1;
 const FIRST_ERROR = 2;
+const SERVING = 3;
+/** How long this thread waits for a worker to take up a batch before it runs the tasks itself. */
+const WORKER_START_MS = 10_000;
 
 interface Batch {
   id: number;
@@ -256,6 +260,8 @@ function claimLoop(b: Batch, st: Int32Array, run: (i: number) => void): void {
 export function serveJobs(parent: MessagePort, results: MessagePort): void {
   parent.on('message', (b: Batch) => {
     const st = new Int32Array(b.shared);
+    Atomics.add(st, SERVING, 1);
+    Atomics.notify(st, SERVING);
     claimLoop(b, st, (i) => {
       let r: Result;
       try {
@@ -291,11 +297,14 @@ function startWorker(results: MessagePort): Worker {
 }
 
 function spawnWorkers(n: number): PoolWorker[] {
+  // Every core runs a case: a worker compiles its hot code on its own thread, where a pool of background
+  // compiler threads would take the cores from the cases (V8 reads this as each worker's isolate starts).
+  if (workers.length < n) setFlagsFromString('--no-concurrent-recompilation');
   while (workers.length < n && !workersFailed) {
     try {
       const { port1, port2 } = new MessageChannel();
       const worker = startWorker(port2);
-      // a worker that cannot start claims nothing: this thread runs every task
+      // a worker that cannot start claims nothing: the others, or this thread, run every task
       worker.on('error', () => { workersFailed = true; });
       worker.unref();
       port1.unref();
@@ -309,11 +318,11 @@ function spawnWorkers(n: number): PoolWorker[] {
 
 /** Starts the workers of `--jobs n` now, so they load while the command reads and checks its input. */
 export function startWorkers(jobs: number): void {
-  if (jobs > 1) spawnWorkers(jobs - 1);
+  if (jobs > 1) spawnWorkers(jobs);
 }
 
 export interface RunHooks {
-  /** This thread starts task i itself. */
+  /** This thread starts task i itself (with `jobs` 1, or when no worker starts). */
   onStart?: (i: number) => void;
   /** Progress of the task this thread runs. */
   onProgress?: (i: number, t: number, total: number) => void;
@@ -327,17 +336,17 @@ export interface RunHooks {
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: Error };
 
 /**
- * Runs the tasks on `jobs` threads: this one and jobs-1 workers, each claiming the next task in
- * `order` (longest first, say). Results come back in task order. A task that throws settles as
+ * Runs the tasks on `jobs` workers (with `jobs` 1, or one task, on this thread), each claiming the
+ * next task in `order` (longest first, say); this thread waits and collects. Results come back in task order. A task that throws settles as
  * an error, and tasks after it (in task order) may not run: the command stops at the first error
  * as it would running them one by one. With jobs 1 no worker starts.
  */
 export function runTasks<T extends Task>(tasks: readonly T[], jobs: number, order: readonly number[] = tasks.map((_, i) => i), hooks: RunHooks = {}): (Settled<OutcomeOf<T>> | undefined)[] {
   const out: (Settled<OutcomeOf<T>> | undefined)[] = tasks.map(() => undefined);
-  const batch: Batch = { id: ++batchIds, tasks: [...tasks], order: [...order], shared: new SharedArrayBuffer(12) };
+  const batch: Batch = { id: ++batchIds, tasks: [...tasks], order: [...order], shared: new SharedArrayBuffer(16) };
   const st = new Int32Array(batch.shared);
   st[FIRST_ERROR] = tasks.length;
-  const pool = jobs > 1 && tasks.length > 1 ? spawnWorkers(Math.min(jobs, tasks.length) - 1) : [];
+  const pool = jobs > 1 && tasks.length > 1 ? spawnWorkers(Math.min(jobs, tasks.length)) : [];
   for (const w of pool) w.worker.postMessage(batch);
   let done = 0;
   const drain = (): void => {
@@ -351,7 +360,9 @@ export function runTasks<T extends Task>(tasks: readonly T[], jobs: number, orde
       }
     }
   };
-  claimLoop(batch, st, (i) => {
+  // a worker that cannot start never takes the batch up (its error event cannot come while this thread waits)
+  if (pool.length > 0) Atomics.wait(st, SERVING, 0, WORKER_START_MS);
+  if (Atomics.load(st, SERVING) === 0) claimLoop(batch, st, (i) => {
     hooks.onStart?.(i);
     try {
       out[i] = { ok: true, value: runTask(tasks[i]!, { clock: hooks.clock, onProgress: hooks.onProgress ? (t, n) => { hooks.onProgress!(i, t, n); } : undefined }) };

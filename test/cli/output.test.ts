@@ -62,7 +62,10 @@ test('progress on stderr only on a TTY, not under CI=true, --no-progress or --qu
   assert.equal(shown({}, ['--no-progress']), false);
   assert.equal(shown({}, ['--quiet']), false);
   assert.equal(shown({ clock: () => 0 }), false, 'runs under a second stay quiet');
-  assert.match(capture(['ci', 'scenarios/multicast.yaml', 'scenarios/tcp.yaml', '--duration', '300ms'], { stderrIsTTY: true, clock: slowClock(), env: {} }).err, /\rci [12]\/2 /);
+  const ci = (jobs: string): string => capture(['ci', 'scenarios/multicast.yaml', 'scenarios/tcp.yaml', '--duration', '300ms', '--jobs', jobs], { stderrIsTTY: true, clock: slowClock(), env: {} }).err;
+  // one thread names the case it runs; with workers, this thread counts the cases done
+  assert.match(ci('1'), /\rci [12]\/2 /);
+  assert.match(ci('2'), /\rci: [12] of 2 cases done +\[#+-*\]/);
 });
 
 test('validate on broken files: exit 2, one line naming the file, no stack', () => {

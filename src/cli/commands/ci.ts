@@ -264,7 +264,11 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
       const { p, k } = runnable[i]!;
       progress.update(`ci ${String(k + 1)}/${String(selected.length)} ${ciCaseId(p)}`, (done + t / total) / runnable.length);
     },
-    onDone: (n) => { done = n; },
+    // with workers running the cases, this thread only sees them finish
+    onDone: (n) => {
+      done = n;
+      progress.update(`ci: ${String(n)} of ${String(runnable.length)} cases done`, n / runnable.length);
+    },
   });
   const cases: JunitCase[] = [];
   let next = 0;

@@ -98,7 +98,11 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
   const settled = runTasks(tasks, jobs, order, {
     onStart: (i) => { progress.update(labelOf(i), done / total); },
     onProgress: (i, t, n) => { progress.update(labelOf(i), (done + t / n) / total); },
-    onDone: (n) => { done = n; },
+    // with workers running the cases, this thread only sees them finish
+    onDone: (n) => {
+      done = n;
+      progress.update(`compare: ${String(n)} of ${String(total)} runs done`, n / total);
+    },
   });
   let clean = 0;
   let skipped = 0;
