@@ -1,4 +1,5 @@
 import type { Kernel } from '../kernel/kernel.js';
+import { WIDE_ZERO } from '../kernel/typed.js';
 import { holdSkb } from '../kernel/holders.js';
 import { consume_skb, cpuReadAll, Head, kfree_skb, type RmemOwner, type SkBuff } from '../kernel/skbuff.js';
 import { SkbQueue } from './queue.js';
@@ -17,7 +18,7 @@ export interface ReadStats {
 }
 
 export function newReadStats(): ReadStats {
-  return { bytes: 0, datagrams: 0, maxSeq: -1, lost: 0, outOfOrder: 0 };
+  return { bytes: WIDE_ZERO, datagrams: 0, maxSeq: -1, lost: 0, outOfOrder: 0 };
 }
 
 /** A UDP socket joined to the flow's group (or bound to its port), with its receive queue. */
