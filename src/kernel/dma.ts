@@ -1,6 +1,6 @@
 import type { Kernel } from './kernel.js';
 import { PAGE_SIZE } from './page.js';
-import { grown } from './typed.js';
+import { grown, WIDE_ZERO } from './typed.js';
 
 /** enum dma_data_direction. */
 export const DmaDir = { bidirectional: 0, to_device: 1, from_device: 2 } as const;
@@ -68,12 +68,12 @@ export class DmaApi {
   /** The line masks of the last byte range cleaned and the last posted to the device (lineBits of lines 0-31, 32-63). */
   private cleanOff = -1;
   private cleanLen = -1;
-  private cleanLo = 0;
-  private cleanHi = 0;
+  private cleanLo = WIDE_ZERO;
+  private cleanHi = WIDE_ZERO;
   private postOff = -1;
   private postLen = -1;
-  private postLo = 0;
-  private postHi = 0;
+  private postLo = WIDE_ZERO;
+  private postHi = WIDE_ZERO;
   /** Truncated addresses already reported (dma-addr-truncated): calls with them act on the real mapping silently. */
   private readonly truncated = new Map<number, number>();
 
