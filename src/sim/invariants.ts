@@ -29,8 +29,8 @@ export function checkInvariants(k: Kernel): void {
 function poolPages(k: Kernel): Map<number, number> {
   const pg = k.pages;
   const owned = new Map<number, number>();
-  for (let i = 0; i < pg.count; i++) {
-    if (pg.owner[i] !== Owner.pool) continue;
+  // indexOf skips the other pages natively (the loop runs interpreted at a run's first checks)
+  for (let i = pg.owner.indexOf(Owner.pool); i >= 0; i = pg.owner.indexOf(Owner.pool, i + 1)) {
     const id = pg.pool[i]!;
     owned.set(id, (owned.get(id) ?? 0) + 1);
     // §8.9: the struct page word holding the DMA address keeps bit 0 clear.
