@@ -337,9 +337,10 @@ export type Settled<T> = { ok: true; value: T } | { ok: false; error: Error };
 
 /**
  * Runs the tasks on `jobs` workers (with `jobs` 1, or one task, on this thread), each claiming the
- * next task in `order` (longest first, say); this thread waits and collects. Results come back in task order. A task that throws settles as
- * an error, and tasks after it (in task order) may not run: the command stops at the first error
- * as it would running them one by one. With jobs 1 no worker starts.
+ * next task in `order` (longest first, say); this thread waits and collects. Results come back in
+ * task order. A task that throws settles as an error, and tasks after it (in task order) may not
+ * run: the command stops at the first error as it would running them one by one. With jobs 1 no
+ * worker starts.
  */
 export function runTasks<T extends Task>(tasks: readonly T[], jobs: number, order: readonly number[] = tasks.map((_, i) => i), hooks: RunHooks = {}): (Settled<OutcomeOf<T>> | undefined)[] {
   const out: (Settled<OutcomeOf<T>> | undefined)[] = tasks.map(() => undefined);
