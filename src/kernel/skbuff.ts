@@ -174,9 +174,9 @@ export class SkbRegistry {
     this.count--;
   }
 
-  /** The live structs, most recent first (for leak judgment). */
+  /** The live structs, in no particular order (for leak judgment). */
   live(): SkBuff[] {
-    return this.all.filter((s) => s.alive).sort((a, b) => b.id - a.id);
+    return this.all.filter((s) => s.alive);
   }
 }
 

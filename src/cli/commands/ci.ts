@@ -264,10 +264,10 @@ export function ciCommand(io: Io, args: string[], o: CiCliOptions): number {
       const { p, k } = runnable[i]!;
       progress.update(`ci ${String(k + 1)}/${String(selected.length)} ${ciCaseId(p)}`, (done + t / total) / runnable.length);
     },
-    // with workers running the cases, this thread only sees them finish
+    // with workers running the cases, this thread only sees them finish (with one thread, onStart names each)
     onDone: (n) => {
       done = n;
-      progress.update(`ci: ${String(n)} of ${String(runnable.length)} cases done`, n / runnable.length);
+      if (jobs > 1) progress.update(`ci: ${String(n)} of ${String(runnable.length)} cases done`, n / runnable.length);
     },
   });
   const cases: JunitCase[] = [];

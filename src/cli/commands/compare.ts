@@ -98,10 +98,10 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
   const settled = runTasks(tasks, jobs, order, {
     onStart: (i) => { progress.update(labelOf(i), done / total); },
     onProgress: (i, t, n) => { progress.update(labelOf(i), (done + t / n) / total); },
-    // with workers running the cases, this thread only sees them finish
+    // with workers running the cases, this thread only sees them finish (with one thread, onStart names each)
     onDone: (n) => {
       done = n;
-      progress.update(`compare: ${String(n)} of ${String(total)} runs done`, n / total);
+      if (jobs > 1) progress.update(`compare: ${String(n)} of ${String(total)} runs done`, n / total);
     },
   });
   let clean = 0;
