@@ -270,12 +270,15 @@ export class Mvneta {
     const k = this.k;
     const pg = k.pages;
     const i = pfn - pg.base;
-    if (pg.refcount[i] !== 1) {
-      k.violation('data-corruption', () => `${pg.describe(pfn)} written by the NIC while ${pg.refcount[i]! - 1} other reference(s) still read it`, 'mvneta_rx_dma', pfn);
-    }
+    if (pg.refcount[i] !== 1) this.writeShared(pfn, pg.refcount[i]! - 1);
     pg.gen[i]!++;
     pg.rxFrame[i] = k.frame;
     k.dma.deviceWrite(pfn, this.rxOffset, size);
+  }
+
+  /** The NIC overwrote a buffer that `others` other references still read. */
+  private writeShared(pfn: number, others: number): void {
+    this.k.violation('data-corruption', () => `${this.k.pages.describe(pfn)} written by the NIC while ${others} other reference(s) still read it`, 'mvneta_rx_dma', pfn);
   }
 
   /** Descriptors completed by the NIC and not yet processed. */
@@ -446,44 +449,44 @@ export class Mvneta {
     this.pending -= descs;
   }
 
-  /** Up to `max` one-descriptor frames from swNext through xdpDropDirect; stops at the first it leaves to rxFrame. */
+  /**
+   * rxFrame of up to `max` one-descriptor frames from swNext under XDP_DROP, each in one step when
+   * no part of it reports (sync for cpu, mvneta_run_xdp, page_pool_recycle_direct into the alloc
+   * cache); stops at the first frame it leaves untouched for rxFrame.
+   */
   private xdpDropRun(max: number): number {
     const k = this.k;
+    const pool = this.pool;
+    if (!pool) return 0;
+    // each frame takes one more place in the alloc cache, and nothing else in the loop changes directRoom
+    const room = pool.directRoom();
+    const most = max < room ? max : room;
     let n = 0;
-    while (n < max && this.pending > 0) {
+    let bytes = 0;
+    while (n < most && this.pending > 0) {
       const at = this.swNext;
       if (this.doneFlags[at] !== 3) break;
+      const head = this.ringPfn[at]!;
+      const size = this.doneSize[at]!;
+      const dma = this.ringDma[at]!;
+      const syncLen = size - ETH_FCS_LEN;
+      const i = k.dma.ownMapping(head, dma, this.rxOffset, size, this.dmaDir);
+      if (i < 0 || !pool.directRecyclable(i, dma, syncLen)) break;
       k.frame = this.doneFrame[at]!;
-      if (!this.xdpDropDirect(at)) break;
+      k.dma.cpuSynced(i, dma - head * PAGE_SIZE + this.rxOffset, size);
+      this.consumeDesc(at);
+      bytes += syncLen - MVNETA_MH_SIZE;
+      pool.recycleDirect(i, dma, syncLen);
+      this.swNext = at + 1 === this.ringSize ? 0 : at + 1;
+      this.pending--;
       n++;
     }
-    return n;
-  }
-
-  /**
-   * rxFrame of a one-descriptor frame under XDP_DROP (sync for cpu, mvneta_run_xdp,
-   * page_pool_recycle_direct into the alloc cache) in one call, when no step of it reports; false
-   * leaves the frame untouched for rxFrame.
-   */
-  private xdpDropDirect(at: number): boolean {
-    const k = this.k;
-    const pool = this.pool;
-    const head = this.ringPfn[at]!;
-    const size = this.doneSize[at]!;
-    const dma = this.ringDma[at]!;
-    const syncLen = size - ETH_FCS_LEN;
-    const i = pool ? k.dma.ownMapping(head, dma, this.rxOffset, size, this.dmaDir) : -1;
-    if (i < 0 || pool!.directRecyclable(head, syncLen) < 0) return false;
     const c = k.counters;
-    c['rx.descriptors']++;
-    k.dma.cpuSynced(i, dma - head * PAGE_SIZE + this.rxOffset, size);
-    this.consumeDesc(at);
-    c['rx.frames']++;
-    c['rx.bytes'] += syncLen - MVNETA_MH_SIZE;
-    c['xdp.drop']++;
-    pool!.recycleDirect(i, syncLen);
-    this.advance(1);
-    return true;
+    c['rx.descriptors'] += n;
+    c['rx.frames'] += n;
+    c['rx.bytes'] += bytes;
+    c['xdp.drop'] += n;
+    return n;
   }
 
   /** One frame spread over `descs` descriptors from `first`. */

@@ -298,8 +298,13 @@ export class DmaApi {
     const i = pfn - pg.base;
     if (i < 0 || i >= pg.count || this.gone[0] === 1 || this.headAddr[i] !== base) return -1;
     // every mapping starts inside its page (dma_map_page's offset is below PAGE_SIZE), so base is in page i
+    return this.headPasses(i, offset, len, dir) ? i : -1;
+  }
+
+  /** A sync of [offset, +len) in `dir` through the mapping heading page index i's list (ownMapping found it) passes. */
+  headPasses(i: number, offset: number, len: number, dir: DmaDirCode): boolean {
     const hd = this.headDir[i]!;
-    return offset + len <= this.headSize[i]! && (hd === DmaDir.bidirectional || hd === dir) ? i : -1;
+    return offset + len <= this.headSize[i]! && (hd === DmaDir.bidirectional || hd === dir);
   }
 
   /** dma_sync_single_range_for_cpu of an address the caller got for page `pfn`: the page's own mapping is checked without a search. */
@@ -349,16 +354,18 @@ export class DmaApi {
   /** Cache maintenance for the device (clean) over bytes [off, off + len) of page index i. */
   private clean(i: number, off: number, len: number): void {
     if (len <= 0) return;
-    if (off !== this.cleanOff || len !== this.cleanLen) {
-      const first = (off / CACHE_LINE) | 0;
-      const last = ((off + len - 1) / CACHE_LINE) | 0;
-      this.cleanOff = off;
-      this.cleanLen = len;
-      this.cleanLo = lineBits(first, last, 0);
-      this.cleanHi = lineBits(first, last, 32);
-    }
+    if (off !== this.cleanOff || len !== this.cleanLen) this.cleanMasks(off, len);
     this.cpuDirtyLo[i] = (this.cpuDirtyLo[i]! & ~this.cleanLo) >>> 0;
     this.cpuDirtyHi[i] = (this.cpuDirtyHi[i]! & ~this.cleanHi) >>> 0;
+  }
+
+  private cleanMasks(off: number, len: number): void {
+    const first = (off / CACHE_LINE) | 0;
+    const last = ((off + len - 1) / CACHE_LINE) | 0;
+    this.cleanOff = off;
+    this.cleanLen = len;
+    this.cleanLo = lineBits(first, last, 0);
+    this.cleanHi = lineBits(first, last, 32);
   }
 
   /** A page from the page allocator: its previous owner's writes may still sit in dirty lines anywhere. */

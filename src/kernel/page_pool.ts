@@ -178,10 +178,13 @@ export class PagePool {
   /** A page leaving cache or ring must be exclusively the pool's (pagepool-dma-semantics §8 check 2). */
   private checkRecycled(pfn: number): number {
     const pg = this.k.pages;
-    if (pg.refcount[pfn - pg.base] !== 1) {
-      this.k.violation('recycle-while-referenced', () => `${pg.describe(pfn)} refcount ${pg.refcount[pg.idx(pfn)]!} in the pool`, 'page_pool_alloc_pages', pfn);
-    }
+    if (pg.refcount[pfn - pg.base] !== 1) this.referencedInPool(pfn);
     return pfn;
+  }
+
+  private referencedInPool(pfn: number): void {
+    const pg = this.k.pages;
+    this.k.violation('recycle-while-referenced', () => `${pg.describe(pfn)} refcount ${pg.refcount[pg.idx(pfn)]!} in the pool`, 'page_pool_alloc_pages', pfn);
   }
 
   /** __page_pool_alloc_pages_slow (v4.18-v5.12): one page, mapped and held. */
@@ -292,24 +295,26 @@ export class PagePool {
     this.k.counters['page_pool.recycle.cached']++;
   }
 
+  /** How many pages page_pool_put_page(…, true) can take into the alloc cache now: none outside NAPI or once destroyed. */
+  directRoom(): number {
+    return this.freed || this.destroyed || !this.k.inNapi ? 0 : PP_ALLOC_CACHE_SIZE - this.cacheCount;
+  }
+
   /**
-   * Whether put(pfn, dmaSyncSize, true) in NAPI would take page_pool_put_page's direct path into
-   * the alloc cache and report nothing (its page's own mapping passes the device sync): the page's
-   * index, or -1. Nothing changes.
+   * Whether put(pfn, dmaSyncSize, true) would take page index i into the alloc cache and report
+   * nothing while directRoom() > 0. The caller's sync for the CPU has just passed the page's own
+   * mapping at `dma`, so the device sync is checked against that mapping. Nothing changes.
    */
-  directRecyclable(pfn: number, dmaSyncSize: number): number {
-    const k = this.k;
-    const i = pfn - k.pages.base;
-    if (!this.owns(pfn) || k.pages.refcount[i] !== 1) return -1;
-    if (this.freed || this.destroyed || !k.inNapi || this.cacheCount >= PP_ALLOC_CACHE_SIZE) return -1;
-    if (this.syncDev && !this.unmappedAll && k.dma.ownMapping(pfn, this.dmaAddr(pfn), this.syncOffset, this.syncLen(dmaSyncSize), this.dir) < 0) return -1;
-    return i;
+  directRecyclable(i: number, dma: number, dmaSyncSize: number): boolean {
+    const pg = this.k.pages;
+    if (pg.owner[i] !== Owner.pool || pg.pool[i] !== this.id || pg.refcount[i] !== 1) return false;
+    return !this.syncDev || this.unmappedAll || (this.addrs[i] === dma && this.k.dma.headPasses(i, this.syncOffset, this.syncLen(dmaSyncSize), this.dir));
   }
 
   /** page_pool_put_page(…, true) of a page directRecyclable passed: the device sync and page_pool_recycle_in_cache. */
-  recycleDirect(i: number, dmaSyncSize: number): void {
+  recycleDirect(i: number, dma: number, dmaSyncSize: number): void {
     const pfn = this.k.pages.base + i;
-    if (this.syncDev && !this.unmappedAll) this.k.dma.deviceSynced(i, this.dmaAddr(pfn) - pfn * PAGE_SIZE + this.syncOffset, this.syncLen(dmaSyncSize));
+    if (this.syncDev && !this.unmappedAll) this.k.dma.deviceSynced(i, dma - pfn * PAGE_SIZE + this.syncOffset, this.syncLen(dmaSyncSize));
     this.toCache(pfn);
   }
 

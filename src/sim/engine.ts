@@ -153,7 +153,8 @@ export class Engine implements TcpEnv {
   private irqGen = 0;
   private frames = WIDE_ZERO;
   private bytes = WIDE_ZERO;
-  private readonly tag: number;
+  /** Wire bytes of a frame beyond its length without FCS: the FCS, the DSA tag, preamble and gap. */
+  private readonly wireOverhead: number;
   private readonly udp: UdpSocket[][] = [];
   private readonly tcp: (TcpReceiver | undefined)[] = [];
   /** ACKs in flight to each sender, as (ack, window) pairs in arrival order. */
@@ -181,7 +182,7 @@ export class Engine implements TcpEnv {
     this.stack = new Stack(k, cfg.host.taps, cfg.host.tapMode);
     this.nic = new Mvneta(k, { mtu: cfg.mtu, rxRing: cfg.rxRing, xdp: cfg.xdp }, this.stack);
     this.stack.nic = this.nic;
-    this.tag = k.facts.dsa ? EDSA_TAG_LEN : 0;
+    this.wireOverhead = ETH_FCS_LEN + (k.facts.dsa ? EDSA_TAG_LEN : 0) + PREAMBLE + IFG;
     for (const src of sources) this.byFlow[src.flow] = src;
     cfg.flows.forEach((f, i) => {
       let sink: FlowSink;
@@ -224,40 +225,50 @@ export class Engine implements TcpEnv {
     this.q.push(at, EV_OWN_END, flow);
   }
 
-  /** Bytes a frame of `len` (no FCS) occupies on the wire, DSA tag, preamble and gap included. */
-  private wireBytes(len: number): number {
-    return len + ETH_FCS_LEN + this.tag + PREAMBLE + IFG;
+  /** When the first of the sources' next frames starts at or after `from` (Infinity: none, or all blocked); its source in `picked`. */
+  private pick(from: number): number {
+    let bestT = Infinity;
+    for (let i = 0; i < this.sources.length; i++) {
+      const t = this.sources[i]!.readyAt(from);
+      if (t < bestT) {
+        bestT = t;
+        this.picked = i;
+      }
+    }
+    return bestT;
+  }
+
+  private picked = 0;
+
+  /**
+   * Source `best` puts its next frame on the wire at `start`: the frame's last bit arrives at the
+   * returned time, and the wire is free again after the gap (wireFree). -1 when the frame would end
+   * past the run, which stops the traffic.
+   */
+  private transmit(best: number, start: number): number {
+    const src = this.sources[best]!;
+    // The wire is idle, so pendingOut holds no undelivered frame (a frame past the end is never delivered).
+    const out = this.pendingOut;
+    src.emit(start, out);
+    const wire = out.len + this.wireOverhead;
+    const last = start + (wire - IFG) * NS_PER_BYTE;
+    if (last > this.cfg.durationNs) {
+      this.stopped = true;
+      return -1;
+    }
+    this.wireFree = start + wire * NS_PER_BYTE;
+    this.pendingFlow = src.flow;
+    this.wireSeq = this.q.takeSeq();
+    return last;
   }
 
   /** Picks the source whose next frame starts first and puts it on the wire. */
   private scheduleWire(): void {
     if (this.wireBusy || this.stopped) return;
-    let best = -1;
-    let bestT = Infinity;
-    const from = Math.max(this.now_, this.wireFree);
-    for (let i = 0; i < this.sources.length; i++) {
-      const t = Math.max(from, this.sources[i]!.readyAt(from));
-      if (t < bestT) {
-        bestT = t;
-        best = i;
-      }
-    }
-    if (best < 0 || bestT === Infinity) return;
-    const src = this.sources[best]!;
-    // The wire is idle, so pendingOut holds no undelivered frame (a frame past the end is never delivered).
-    const out = this.pendingOut;
-    src.emit(bestT, out);
-    const wire = this.wireBytes(out.len);
-    const last = bestT + (wire - IFG) * NS_PER_BYTE;
-    if (last > this.cfg.durationNs) {
-      this.stopped = true;
-      return;
-    }
+    const last = this.next(this.now_);
+    if (last < 0) return;
     this.wireBusy = true;
-    this.wireFree = bestT + wire * NS_PER_BYTE;
-    this.pendingFlow = src.flow;
     this.wireT = last;
-    this.wireSeq = this.q.takeSeq();
   }
 
   /** The frame on the wire arrives at wireT: kept out of the heap, ordered against it by wireSeq. */
@@ -266,21 +277,58 @@ export class Engine implements TcpEnv {
   private pendingFlow = 0;
   private readonly pendingOut: FrameOut = { len: 0, seq: WIDE_ZERO, payload: 0 };
 
-  /** The frame's last bit arrived: the NIC DMAs it; the interrupt fires after 32 frames or 100 µs. */
-  private frameArrived(): void {
+  /**
+   * The frame on the wire and those after it arrive back to back while no heap event, ACK or
+   * progress report is due at or before the next one. For each, its last bit arrived: the NIC DMAs
+   * it, the interrupt fires after 32 frames or 100 µs, and the next frame goes on the wire.
+   */
+  private arrivals(nextProgress: number): void {
     const k = this.k;
-    this.frames++;
+    const q = this.q;
     const f = this.pendingOut;
-    this.bytes += f.len;
-    k.now = this.now_;
-    k.frame = this.frames;
-    k.resetPath();
-    if (this.cfg.onFrame) this.cfg.onFrame(this.now_, this.frames, f, this.pendingFlow);
-    this.nic.hwReceive(f.len, this.frames, this.pendingFlow, f.seq, f.payload);
+    const onFrame = this.cfg.onFrame;
+    let t = this.wireT;
+    let qt = q.peekTime();
+    let frames = this.frames;
+    let bytes = this.bytes;
+    this.wireT = Infinity;
     this.wireBusy = false;
-    if (++this.irqCount === 1) this.q.push(this.now_ + RX_COAL_NS, EV_IRQ, this.irqGen);
-    if (this.irqCount >= RX_COAL_PKTS) this.napi();
-    this.scheduleWire();
+    for (;;) {
+      this.now_ = t;
+      frames++;
+      bytes += f.len;
+      k.now = t;
+      k.frame = frames;
+      k.resetPath();
+      if (onFrame) onFrame(t, frames, f, this.pendingFlow);
+      this.nic.hwReceive(f.len, frames, this.pendingFlow, f.seq, f.payload);
+      if (++this.irqCount === 1) {
+        q.push(t + RX_COAL_NS, EV_IRQ, this.irqGen);
+        qt = q.peekTime();
+      }
+      if (this.irqCount >= RX_COAL_PKTS) {
+        this.frames = frames;
+        this.bytes = bytes;
+        this.napi();
+        qt = q.peekTime();
+      }
+      const last = this.stopped ? -1 : this.next(t);
+      if (last < 0) break;
+      if (!(last < qt && this.ackFlow < 0 && t < nextProgress)) {
+        this.wireBusy = true;
+        this.wireT = last;
+        break;
+      }
+      t = last;
+    }
+    this.frames = frames;
+    this.bytes = bytes;
+  }
+
+  /** The next frame goes on the wire once it is free after `now`: its arrival time, or -1 (none). */
+  private next(now: number): number {
+    const start = this.pick(now > this.wireFree ? now : this.wireFree);
+    return start === Infinity ? -1 : this.transmit(this.picked, start);
   }
 
   /** mvneta_poll until the ring is drained (CPU time is free), GRO flushed, then fast readers read. */
@@ -443,12 +491,7 @@ export class Engine implements TcpEnv {
       if (wireFirst ? this.ackBefore(this.wireT, this.wireSeq) : this.ackBefore(qt, q.peekSeq())) {
         this.ackArrived();
       } else if (wireFirst) {
-        // Frames arrive back to back while no heap event or ACK is due at or before the next one.
-        do {
-          this.now_ = this.wireT;
-          this.wireT = Infinity;
-          this.frameArrived();
-        } while (this.wireT < q.peekTime() && this.ackFlow < 0 && this.now_ < nextProgress);
+        this.arrivals(nextProgress);
       } else {
         if (!q.pop(ev)) break;
         this.now_ = ev.t;
