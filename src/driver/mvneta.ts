@@ -183,8 +183,7 @@ export class Mvneta {
       k.xdpMem.register(pool);
       this.pool = pool;
     }
-    this.needRefill = this.cfg.rxRing;
-    while (this.needRefill > 0 && this.refillOne()) this.needRefill--;
+    this.needRefill = this.cfg.rxRing - this.refillRing(this.cfg.rxRing);
     this.up = true;
     this.carrier = true;
     k.leave();
@@ -394,27 +393,30 @@ export class Mvneta {
     const k = this.k;
     if (!this.up) return;
     k.enter('mvneta_rx_refill');
-    let n = 0;
-    while (this.needRefill > 0 && n < RX_REFILL_BATCH && this.refillOne()) {
-      this.needRefill--;
-      n++;
-    }
+    this.needRefill -= this.refillRing(this.needRefill < RX_REFILL_BATCH ? this.needRefill : RX_REFILL_BATCH);
     k.leave();
   }
 
-  private refillOne(): boolean {
+  /** Up to `most` empty descriptors from refillNext on get a buffer (mvneta_rx_refill each); stops when out of memory. Returns how many. */
+  private refillRing(most: number): number {
     const k = this.k;
-    // mvneta_rx_refill_queue refills only descriptors whose buf_phys_addr is 0: a page left on the ring stays.
     const ring = this.ringSize;
-    let at = this.refillNext;
-    for (let n = 0; n < ring && this.ringPfn[at]! >= 0; n++) at = at + 1 === ring ? 0 : at + 1;
-    const pfn = this.pool ? this.poolBuffer(at) : this.copybreakBuffer(at);
-    if (pfn < 0) return false;
-    k.dma.postToDevice(pfn, this.rxOffset, this.bufSize, 'mvneta_rx_desc_fill');
-    this.ringPfn[at] = pfn;
-    k.hold(pfn, Place.rxRing);
-    this.refillNext = at + 1 === ring ? 0 : at + 1;
-    return true;
+    let next = this.refillNext;
+    let n = 0;
+    while (n < most) {
+      // mvneta_rx_refill_queue refills only descriptors whose buf_phys_addr is 0: a page left on the ring stays.
+      let at = next;
+      for (let s = 0; s < ring && this.ringPfn[at]! >= 0; s++) at = at + 1 === ring ? 0 : at + 1;
+      const pfn = this.pool ? this.poolBuffer(at) : this.copybreakBuffer(at);
+      if (pfn < 0) break;
+      k.dma.postToDevice(pfn, this.rxOffset, this.bufSize, 'mvneta_rx_desc_fill');
+      this.ringPfn[at] = pfn;
+      k.hold(pfn, Place.rxRing);
+      next = at + 1 === ring ? 0 : at + 1;
+      n++;
+    }
+    this.refillNext = next;
+    return n;
   }
 
   /** mvneta_rx_refill (page_pool): a page from the pool, its DMA address in descriptor `at`. -1 when out of memory. */

@@ -340,9 +340,12 @@ export class DmaApi {
     const e = s + len;
     const ds = this.dirtyStart[i]!;
     const de = this.dirtyEnd[i]!;
-    if (s <= ds && e >= de) this.dirtyEnd[i] = ds;
-    else if (s <= ds && e > ds) this.dirtyStart[i] = e;
-    else if (s < de && e >= de) this.dirtyEnd[i] = s;
+    if (s <= ds) {
+      if (e >= de) this.dirtyEnd[i] = ds;
+      else if (e > ds) this.dirtyStart[i] = e;
+    } else if (s < de && e >= de) {
+      this.dirtyEnd[i] = s;
+    }
   }
 
   /** Bytes [off, off + len) of page index i synced for the device: nothing is device-written any more, the lines are cleaned. */

@@ -70,8 +70,9 @@ export class PagePool {
   netdevGone = false;
   /** v6.15: every page the pool mapped was unmapped at destroy; later returns skip the unmap. */
   private unmappedAll = false;
+  /** A put syncs the page for the device (PP_FLAG_DMA_SYNC_DEV) until v6.15's page_pool_scrub turns dma_sync off. */
+  private syncs: boolean;
   /** Params read per packet, decoded once. */
-  private readonly syncDev: boolean;
   private readonly syncOffset: number;
   private readonly syncMax: number;
   private readonly dir: DmaDirCode;
@@ -86,7 +87,7 @@ export class PagePool {
   ) {
     // ptr_ring size: pool_size if non-zero (capped at 16384), else 1024.
     this.ring = new PtrRing(p.poolSize > 0 ? Math.min(p.poolSize, 16384) : 1024);
-    this.syncDev = p.syncForDevice;
+    this.syncs = p.syncForDevice;
     this.syncOffset = p.offset;
     this.syncMax = p.maxLen;
     this.dir = p.dmaDir;
@@ -275,8 +276,8 @@ export class PagePool {
       k.counters['page_pool.recycle.released_refcnt']++;
       return this.putReturn(pfn);
     }
-    // v6.15 page_pool_scrub turns dma_sync off before it unmaps everything.
-    if (this.syncDev && !this.unmappedAll) this.syncForDevice(i, dmaSyncSize);
+    // v6.15 page_pool_scrub turns dma_sync off before it unmaps everything (syncs).
+    if (this.syncs) this.syncForDevice(i, dmaSyncSize);
     if (allowDirect && !k.inNapi) allowDirect = this.directOutsideNapi(pfn);
     // After page_pool_destroy NAPI is gone: a page comes back through the ring and the next retry scrubs it.
     const direct = allowDirect && !this.destroyed;
@@ -308,13 +309,13 @@ export class PagePool {
   directRecyclable(i: number, dma: number, dmaSyncSize: number): boolean {
     const pg = this.k.pages;
     if (pg.owner[i] !== Owner.pool || pg.pool[i] !== this.id || pg.refcount[i] !== 1) return false;
-    return !this.syncDev || this.unmappedAll || (this.addrs[i] === dma && this.k.dma.headPasses(i, this.syncOffset, this.syncLen(dmaSyncSize), this.dir));
+    return !this.syncs || (this.addrs[i] === dma && this.k.dma.headPasses(i, this.syncOffset, this.syncLen(dmaSyncSize), this.dir));
   }
 
   /** page_pool_put_page(…, true) of a page directRecyclable passed: the device sync and page_pool_recycle_in_cache. */
   recycleDirect(i: number, dma: number, dmaSyncSize: number): void {
     const pfn = this.k.pages.base + i;
-    if (this.syncDev && !this.unmappedAll) this.k.dma.deviceSynced(i, dma - pfn * PAGE_SIZE + this.syncOffset, this.syncLen(dmaSyncSize));
+    if (this.syncs) this.k.dma.deviceSynced(i, dma - pfn * PAGE_SIZE + this.syncOffset, this.syncLen(dmaSyncSize));
     this.toCache(pfn);
   }
 
@@ -438,6 +439,7 @@ export class PagePool {
       k.dma.dma_unmap_page(this.dmaAddr(pg.base + i), PAGE_SIZE, this.p.dmaDir, this.p.skipCpuSync ? DMA_ATTR_SKIP_CPU_SYNC : 0);
     }
     this.unmappedAll = true;
+    this.syncs = false;
     k.leave();
   }
 
