@@ -5,6 +5,7 @@ import { Kernel } from '../../src/kernel/kernel.js';
 import type { SkBuff } from '../../src/kernel/skbuff.js';
 import type { XdpFrame } from '../../src/kernel/xdp.js';
 import { Mvneta, MVNETA_MH_SIZE, type XdpVerdict } from '../../src/driver/mvneta.js';
+import { PP_ALLOC_CACHE_SIZE } from '../../src/kernel/page_pool.js';
 import { resolveConfig } from '../../src/sim/config.js';
 import { BRANCHES, runStepLines } from '../helpers.js';
 
@@ -149,5 +150,32 @@ for (const r of DROP) {
     assert.equal(k.findings.violationCount(), 0);
     // a recycled page is synced for the device by the pool (PP_FLAG_DMA_SYNC_DEV) and by the refill (v5.5 mvneta_rx_refill)
     if (!r.held) assert.equal(k.counters['dma.sync_for_device'] - syncs, (nic.pool!.p.syncForDevice ? 1 : 0) + (k.knobs.refill_sync_for_device === 'true' ? 1 : 0));
+  });
+}
+
+// v6.1 __page_pool_put_page with allow_direct: page_pool_recycle_in_cache refuses once the alloc cache holds
+// PP_ALLOC_CACHE_SIZE pages, and the page goes to the ptr_ring (recycle.cache_full, recycle.ring). The poll
+// takes XDP_DROP frames in one call only while the cache has room; the rest go one by one, and both agree.
+for (const room of [0, 1, 2]) {
+  test(`XDP_DROP of 3 frames with room for ${room} in the alloc cache (v6.1 page_pool_recycle_in_cache full)`, () => {
+    const { k, nic } = board('upstream-6.1', { xdp: 'drop' });
+    const pool = nic.pool!;
+    k.inNapi = true;
+    const taken: number[] = [];
+    while (pool.cacheCount > 0 || taken.length < PP_ALLOC_CACHE_SIZE) taken.push(pool.alloc());
+    for (const pfn of taken.slice(0, PP_ALLOC_CACHE_SIZE - room)) pool.put(pfn, -1, true);
+    k.inNapi = false;
+    assert.equal(pool.cacheCount, PP_ALLOC_CACHE_SIZE - room);
+    const before = { ...k.counters };
+    for (let f = 1; f <= 3; f++) assert.ok(nic.hwReceive(60, f));
+    nic.poll(64);
+    const delta = (name: keyof typeof before): number => k.counters[name] - before[name];
+    assert.equal(delta('xdp.drop'), 3);
+    assert.equal(delta('page_pool.recycle.cached'), room);
+    assert.equal(delta('page_pool.recycle.cache_full'), 3 - room);
+    assert.equal(delta('page_pool.recycle.ring'), 3 - room);
+    assert.equal(delta('dma.sync_for_cpu'), 3);
+    assert.equal(delta('dma.sync_for_device'), 3);
+    assert.equal(k.findings.violationCount(), 0);
   });
 }
