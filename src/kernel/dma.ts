@@ -82,16 +82,16 @@ export class DmaApi {
 
   constructor(private readonly k: Kernel) {
     this.coherent = k.facts.coherent_dma;
-    const n = k.pages.count;
-    this.pageMaps = new Int32Array(n);
-    this.pageHead = new Int32Array(n).fill(-1);
-    this.headAddr = new Float64Array(n).fill(-1);
-    this.headSize = new Int32Array(n);
-    this.headDir = new Uint8Array(n);
-    this.dirtyStart = new Int32Array(n);
-    this.dirtyEnd = new Int32Array(n);
-    this.cpuDirtyLo = new Uint32Array(n);
-    this.cpuDirtyHi = new Uint32Array(n);
+    const a = k.pages.arrays;
+    this.pageMaps = a.take(Int32Array);
+    this.pageHead = a.take(Int32Array).fill(-1);
+    this.headAddr = a.take(Float64Array).fill(-1);
+    this.headSize = a.take(Int32Array);
+    this.headDir = a.take(Uint8Array);
+    this.dirtyStart = a.take(Int32Array);
+    this.dirtyEnd = a.take(Int32Array);
+    this.cpuDirtyLo = a.take(Uint32Array);
+    this.cpuDirtyHi = a.take(Uint32Array);
   }
 
   /** Mapping records ever needed at once (the table's high-water mark). */

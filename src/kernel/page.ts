@@ -1,8 +1,13 @@
 /** struct page state (struct-of-arrays, pfn-indexed) and the buddy page allocator (mm/page_alloc.c). */
 
+import { PageArrays } from './typed.js';
+
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 export const MAX_ORDER = 5;
+
+/** Bytes of per-page state reserved (page table, buddy lists, dma-debug, slab: about 104 used); what is never written is never mapped. */
+const PAGE_STATE_BYTES = 128;
 
 /** Which allocator a page currently belongs to. */
 export const Owner = {
@@ -78,24 +83,28 @@ export class PageTable {
   readonly holder: Uint16Array;
   readonly holderSince: Float64Array;
 
+  /** Where the per-page arrays of the page table and of the allocators and checkers beside it are taken from. */
+  readonly arrays: PageArrays;
+
   constructor(base: number, count: number) {
     this.base = base;
     this.count = count;
-    this.refcount = new Int32Array(count);
-    this.owner = new Uint8Array(count);
-    this.order = new Uint8Array(count);
-    this.origin = new Uint8Array(count);
-    this.pool = new Uint16Array(count);
-    this.ppMagic = new Uint8Array(count);
-    this.ppRefCount = new Int32Array(count);
-    this.private = new Float64Array(count);
-    this.dmaAddr = new Float64Array(count);
-    this.gen = new Uint32Array(count);
-    this.rxFrame = new Uint32Array(count);
-    this.reported = new Uint8Array(count);
-    this.asFrag = new Uint8Array(count);
-    this.holder = new Uint16Array(count);
-    this.holderSince = new Float64Array(count);
+    const a = (this.arrays = new PageArrays(count, PAGE_STATE_BYTES));
+    this.refcount = a.take(Int32Array);
+    this.owner = a.take(Uint8Array);
+    this.order = a.take(Uint8Array);
+    this.origin = a.take(Uint8Array);
+    this.pool = a.take(Uint16Array);
+    this.ppMagic = a.take(Uint8Array);
+    this.ppRefCount = a.take(Int32Array);
+    this.private = a.take(Float64Array);
+    this.dmaAddr = a.take(Float64Array);
+    this.gen = a.take(Uint32Array);
+    this.rxFrame = a.take(Uint32Array);
+    this.reported = a.take(Uint8Array);
+    this.asFrag = a.take(Uint8Array);
+    this.holder = a.take(Uint16Array);
+    this.holderSince = a.take(Float64Array);
   }
 
   /** Index of a pfn in the arrays, or -1 outside the modelled memory. */
@@ -126,9 +135,10 @@ export class BuddyAllocator {
 
   constructor(private readonly pages: PageTable, highFirst: boolean) {
     const n = pages.count;
-    this.next = new Int32Array(n).fill(-1);
-    this.prev = new Int32Array(n).fill(-1);
-    this.freeOrder = new Int8Array(n).fill(-1);
+    // next and prev are read only for blocks on a list, which push writes first
+    this.next = pages.arrays.take(Int32Array);
+    this.prev = pages.arrays.take(Int32Array);
+    this.freeOrder = pages.arrays.take(Int8Array).fill(-1);
     this.freePages = 0;
     const block = 1 << MAX_ORDER;
     const blocks = Math.floor(n / block);

@@ -48,8 +48,8 @@ export class Slab {
   live = 0;
 
   constructor(private readonly k: Kernel) {
-    this.inuse = new Int32Array(k.pages.count);
-    this.capacity = new Int32Array(k.pages.count);
+    this.inuse = k.pages.arrays.take(Int32Array);
+    this.capacity = k.pages.arrays.take(Int32Array);
   }
 
   /** ksize(): the usable size kmalloc would give for a request. */
