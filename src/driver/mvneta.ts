@@ -479,8 +479,7 @@ export class Mvneta {
       this.consumeDesc(at);
       bytes += syncLen - MVNETA_MH_SIZE;
       pool.recycleDirect(i, dma, syncLen);
-      this.swNext = at + 1 === this.ringSize ? 0 : at + 1;
-      this.pending--;
+      this.advance(1);
       n++;
     }
     const c = k.counters;
