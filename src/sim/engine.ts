@@ -225,27 +225,31 @@ export class Engine implements TcpEnv {
     this.q.push(at, EV_OWN_END, flow);
   }
 
-  /** When the first of the sources' next frames starts at or after `from` (Infinity: none, or all blocked); its source in `picked`. */
+  /** The source whose next frame starts first at or after `from` (-1: none, or all blocked); that start in pickT. */
   private pick(from: number): number {
+    let best = -1;
     let bestT = Infinity;
     for (let i = 0; i < this.sources.length; i++) {
       const t = this.sources[i]!.readyAt(from);
       if (t < bestT) {
         bestT = t;
-        this.picked = i;
+        best = i;
       }
     }
-    return bestT;
+    this.pickT = bestT;
+    return best;
   }
 
-  private picked = 0;
+  /** A double field, so that transmit's time arithmetic is never specialised to small integers (which overflow at 2^31 ns). */
+  private pickT = WIDE_ZERO;
 
   /**
-   * Source `best` puts its next frame on the wire at `start`: the frame's last bit arrives at the
+   * Source `best` puts its next frame on the wire at pickT: the frame's last bit arrives at the
    * returned time, and the wire is free again after the gap (wireFree). -1 when the frame would end
    * past the run, which stops the traffic.
    */
-  private transmit(best: number, start: number): number {
+  private transmit(best: number): number {
+    const start = this.pickT;
     const src = this.sources[best]!;
     // The wire is idle, so pendingOut holds no undelivered frame (a frame past the end is never delivered).
     const out = this.pendingOut;
@@ -303,7 +307,7 @@ export class Engine implements TcpEnv {
       if (onFrame) onFrame(t, frames, f, this.pendingFlow);
       this.nic.hwReceive(f.len, frames, this.pendingFlow, f.seq, f.payload);
       if (++this.irqCount === 1) {
-        q.push(t + RX_COAL_NS, EV_IRQ, this.irqGen);
+        q.push(this.now_ + RX_COAL_NS, EV_IRQ, this.irqGen);
         qt = q.peekTime();
       }
       if (this.irqCount >= RX_COAL_PKTS) {
@@ -327,8 +331,8 @@ export class Engine implements TcpEnv {
 
   /** The next frame goes on the wire once it is free after `now`: its arrival time, or -1 (none). */
   private next(now: number): number {
-    const start = this.pick(now > this.wireFree ? now : this.wireFree);
-    return start === Infinity ? -1 : this.transmit(this.picked, start);
+    const best = this.pick(now > this.wireFree ? now : this.wireFree);
+    return best < 0 ? -1 : this.transmit(best);
   }
 
   /** mvneta_poll until the ring is drained (CPU time is free), GRO flushed, then fast readers read. */
