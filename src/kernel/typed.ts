@@ -32,7 +32,8 @@ export class PageArrays {
     readonly length: number,
     bytesPerElement: number,
   ) {
-    this.buf = new ArrayBuffer(length * bytesPerElement);
+    // and up to 7 bytes per array of padding, which keeps each one 8-aligned (for 32 arrays)
+    this.buf = new ArrayBuffer(length * bytesPerElement + 8 * 32);
   }
 
   /** The next array of `length` elements of type C. */

@@ -24,11 +24,16 @@ test('PageArrays: taking more than the bytes per element reserved is refused', (
   const a = new PageArrays(1000, 12);
   a.take(Float64Array);
   a.take(Int32Array);
-  assert.throws(() => a.take(Uint8Array), RangeError);
+  assert.throws(() => a.take(Int32Array), RangeError);
 });
 
 test('PageArrays: an odd length keeps every array aligned for Float64Array', () => {
-  const a = new PageArrays(3, 16);
+  const a = new PageArrays(3, 9);
   a.take(Uint8Array);
   assert.doesNotThrow(() => a.take(Float64Array));
+});
+
+test('PageArrays: a board of one page still gets all its per-page arrays', () => {
+  const a = new PageArrays(1, 104);
+  for (let i = 0; i < 29; i++) a.take(i % 2 === 0 ? Uint8Array : Float64Array);
 });
