@@ -18,7 +18,7 @@ interface CpuProfile {
 }
 
 function cpuOf(scenario: string, duration: string): number {
-  const r = spawnSync(process.execPath, ['--import', './bench/rss-hook.mjs', 'bin/pp-sim.js', 'run', scenario, '--duration', duration, '--quiet', '--no-progress'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', './bench/rss-hook.mjs', 'bin/pp-sim.cjs', 'run', scenario, '--duration', duration, '--quiet', '--no-progress'], { cwd: ROOT, encoding: 'utf8' });
   const m = /PPSIM_BENCH_CPU_US (\d+)/.exec(r.stderr);
   if (!m) throw new Error(`${scenario}: no CPU figure: ${r.stderr}`);
   return Number(m[1]) / 1e6;
@@ -50,7 +50,7 @@ for (const name of names) {
   const duration = DURATION[name];
   if (!duration) throw new Error(`unknown workload ${name} (${Object.keys(DURATION).join(', ')})`);
   const dir = mkdtempSync(join(tmpdir(), 'pp-sim-prof-'));
-  const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'bin/pp-sim.js', 'run', name, '--duration', duration, '--quiet', '--no-progress'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'bin/pp-sim.cjs', 'run', name, '--duration', duration, '--quiet', '--no-progress'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0 && r.status !== 1) throw new Error(`${name}: exited ${String(r.status)}: ${r.stderr}`);
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!;
   const { rows, total } = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile);

@@ -43,7 +43,7 @@ function proc(args: string[]): Proc {
 }
 
 function ppSim(w: Workload): Proc & { frames: number } {
-  const p = proc(['bin/pp-sim.js', 'run', w.scenario, '--duration', w.duration, '--json', '-', '--quiet', '--no-color', '--no-progress']);
+  const p = proc(['bin/pp-sim.cjs', 'run', w.scenario, '--duration', w.duration, '--json', '-', '--quiet', '--no-color', '--no-progress']);
   return { ...p, frames: (JSON.parse(p.stdout) as { sim: { frames: number } }).sim.frames };
 }
 
