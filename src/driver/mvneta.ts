@@ -465,6 +465,7 @@ export class Mvneta {
     const most = max < room ? max : room;
     let n = 0;
     let bytes = 0;
+    let syncBytes = 0;
     while (n < most && this.pending > 0) {
       const at = this.swNext;
       if (this.doneFlags[at] !== 3) break;
@@ -478,11 +479,13 @@ export class Mvneta {
       k.dma.cpuSynced(i, dma - head * PAGE_SIZE + this.rxOffset, size);
       this.consumeDesc(at);
       bytes += syncLen - MVNETA_MH_SIZE;
-      pool.recycleDirect(i, dma, syncLen);
+      syncBytes += pool.recycleDirect(i, dma, syncLen);
       this.advance(1);
       n++;
     }
     const c = k.counters;
+    c['dma.sync_for_cpu'] += n;
+    pool.countDirect(n, syncBytes);
     c['rx.descriptors'] += n;
     c['rx.frames'] += n;
     c['rx.bytes'] += bytes;

@@ -275,7 +275,7 @@ export class DmaApi {
     this.k.counters['dma.sync_for_cpu']++;
     const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_cpu', 'dma_sync_single_for_cpu', 'iommu_dma_sync_single_for_cpu');
     if (i < 0) return;
-    this.syncedForCpu(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
+    this.cpuSynced(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
   }
 
   /** dma_sync_single_range_for_device: the buffer goes back to the device. */
@@ -285,7 +285,7 @@ export class DmaApi {
     c['dma.sync_for_device_bytes'] += len;
     const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_device', 'dma_sync_single_for_device', 'iommu_dma_sync_single_for_device');
     if (i < 0) return;
-    this.syncedForDevice(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
+    this.deviceSynced(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
   }
 
   /**
@@ -310,33 +310,32 @@ export class DmaApi {
   /** dma_sync_single_range_for_cpu of an address the caller got for page `pfn`: the page's own mapping is checked without a search. */
   syncForCpuOnPage(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): void {
     const i = this.ownMapping(pfn, base, offset, len, dir);
-    if (i < 0) this.dma_sync_single_range_for_cpu(base, offset, len, dir);
-    else this.cpuSynced(i, base - pfn * PAGE_SIZE + offset, len);
+    if (i < 0) {
+      this.dma_sync_single_range_for_cpu(base, offset, len, dir);
+      return;
+    }
+    this.k.counters['dma.sync_for_cpu']++;
+    this.cpuSynced(i, base - pfn * PAGE_SIZE + offset, len);
   }
 
   /** dma_sync_single_range_for_device of an address the caller got for page `pfn` (see syncForCpuOnPage). */
   syncForDeviceOnPage(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): void {
     const i = this.ownMapping(pfn, base, offset, len, dir);
-    if (i < 0) this.dma_sync_single_range_for_device(base, offset, len, dir);
-    else this.deviceSynced(i, base - pfn * PAGE_SIZE + offset, len);
-  }
-
-  /** A sync for the CPU of bytes [s, +len) of page index i that ownMapping passed. */
-  cpuSynced(i: number, s: number, len: number): void {
-    this.k.counters['dma.sync_for_cpu']++;
-    this.syncedForCpu(i, s, len);
-  }
-
-  /** A sync for the device of bytes [s, +len) of page index i that ownMapping passed. */
-  deviceSynced(i: number, s: number, len: number): void {
+    if (i < 0) {
+      this.dma_sync_single_range_for_device(base, offset, len, dir);
+      return;
+    }
     const c = this.k.counters;
     c['dma.sync_for_device']++;
     c['dma.sync_for_device_bytes'] += len;
-    this.syncedForDevice(i, s, len);
+    this.deviceSynced(i, base - pfn * PAGE_SIZE + offset, len);
   }
 
-  /** Bytes [s, s + len) of page index i synced for the CPU: they leave the device-written range. */
-  private syncedForCpu(i: number, s: number, len: number): void {
+  /**
+   * Bytes [s, s + len) of page index i synced for the CPU (a sync that passed its check, or ownMapping):
+   * they leave the device-written range. The caller counts the sync (dma.sync_for_cpu).
+   */
+  cpuSynced(i: number, s: number, len: number): void {
     const e = s + len;
     const ds = this.dirtyStart[i]!;
     const de = this.dirtyEnd[i]!;
@@ -348,8 +347,11 @@ export class DmaApi {
     }
   }
 
-  /** Bytes [off, off + len) of page index i synced for the device: nothing is device-written any more, the lines are cleaned. */
-  private syncedForDevice(i: number, off: number, len: number): void {
+  /**
+   * Bytes [off, off + len) of page index i synced for the device: nothing is device-written any more,
+   * the lines are cleaned. The caller counts the sync (dma.sync_for_device, dma.sync_for_device_bytes).
+   */
+  deviceSynced(i: number, off: number, len: number): void {
     this.dirtyEnd[i] = this.dirtyStart[i]!;
     this.clean(i, off, len);
   }

@@ -283,17 +283,17 @@ export class PagePool {
     const direct = allowDirect && !this.destroyed;
     if (direct && this.cacheCount < PP_ALLOC_CACHE_SIZE) {
       this.toCache(pfn);
+      k.counters['page_pool.recycle.cached']++;
       k.leave();
       return true;
     }
     return this.putRing(pfn, direct);
   }
 
-  /** page_pool_recycle_in_cache. */
+  /** page_pool_recycle_in_cache; the caller counts it (page_pool.recycle.cached). */
   private toCache(pfn: number): void {
     this.cache[this.cacheCount++] = pfn;
     this.k.hold(pfn, Place.poolCache);
-    this.k.counters['page_pool.recycle.cached']++;
   }
 
   /** How many pages page_pool_put_page(…, true) can take into the alloc cache now: none outside NAPI or once destroyed. */
@@ -312,11 +312,27 @@ export class PagePool {
     return !this.syncs || (this.addrs[i] === dma && this.k.dma.headPasses(i, this.syncOffset, this.syncLen(dmaSyncSize), this.dir));
   }
 
-  /** page_pool_put_page(…, true) of a page directRecyclable passed: the device sync and page_pool_recycle_in_cache. */
-  recycleDirect(i: number, dma: number, dmaSyncSize: number): void {
+  /**
+   * page_pool_put_page(…, true) of a page directRecyclable passed: the device sync and
+   * page_pool_recycle_in_cache. Returns the bytes synced for the device (0: the pool does not sync);
+   * countDirect counts a run of them.
+   */
+  recycleDirect(i: number, dma: number, dmaSyncSize: number): number {
     const pfn = this.k.pages.base + i;
-    if (this.syncs) this.k.dma.deviceSynced(i, dma - pfn * PAGE_SIZE + this.syncOffset, this.syncLen(dmaSyncSize));
     this.toCache(pfn);
+    if (!this.syncs) return 0;
+    const len = this.syncLen(dmaSyncSize);
+    this.k.dma.deviceSynced(i, dma - pfn * PAGE_SIZE + this.syncOffset, len);
+    return len;
+  }
+
+  /** The counters of `n` recycleDirect calls that synced `syncBytes` for the device in all (the pool's syncs cannot change between them). */
+  countDirect(n: number, syncBytes: number): void {
+    const c = this.k.counters;
+    c['page_pool.recycle.cached'] += n;
+    if (!this.syncs) return;
+    c['dma.sync_for_device'] += n;
+    c['dma.sync_for_device_bytes'] += syncBytes;
   }
 
   /** page_pool_dma_sync_for_device's length: min(dma_sync_size, max_len). */
