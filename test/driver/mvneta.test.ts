@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Kernel } from '../../src/kernel/kernel.js';
 import type { SkBuff } from '../../src/kernel/skbuff.js';
 import type { XdpFrame } from '../../src/kernel/xdp.js';
-import { Mvneta, MVNETA_MH_SIZE, type XdpVerdict } from '../../src/driver/mvneta.js';
+import { ETH_FCS_LEN, Mvneta, MVNETA_MH_SIZE, rxBufferBytes, type XdpVerdict } from '../../src/driver/mvneta.js';
 import { PP_ALLOC_CACHE_SIZE } from '../../src/kernel/page_pool.js';
 import { resolveConfig } from '../../src/sim/config.js';
 import { BRANCHES, runStepLines } from '../helpers.js';
@@ -176,6 +176,8 @@ for (const room of [0, 1, 2]) {
     assert.equal(delta('page_pool.recycle.ring'), 3 - room);
     assert.equal(delta('dma.sync_for_cpu'), 3);
     assert.equal(delta('dma.sync_for_device'), 3);
+    // page_pool_dma_sync_for_device: dma_sync_size = the frame less its FCS, whichever way the page went back
+    assert.equal(delta('dma.sync_for_device_bytes'), 3 * (rxBufferBytes(60, nic.dsaTag) - ETH_FCS_LEN));
     assert.equal(k.findings.violationCount(), 0);
   });
 }
