@@ -140,7 +140,8 @@ export function parseBuiltins(): string {
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml')).sort()) add(join(dir, f), parseScenario);
   }
   for (const f of readdirSync(BRANCH_DIR).filter((x) => x.endsWith('.yaml')).sort()) add(join(BRANCH_DIR, f), parseBranch);
-  return `${JSON.stringify(out)}\n`;
+  // ASCII, so that it is read as a one-byte string
+  return `${JSON.stringify(out).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
 
 /** Built-in branches, plus a user branch file when --branch names a path. */
