@@ -401,13 +401,24 @@ export class Mvneta {
   private refillRing(most: number): number {
     const k = this.k;
     const ring = this.ringSize;
+    const pool = this.pool;
     let next = this.refillNext;
     let n = 0;
+    let fast = 0;
     while (n < most) {
       // mvneta_rx_refill_queue refills only descriptors whose buf_phys_addr is 0: a page left on the ring stays.
       let at = next;
       for (let s = 0; s < ring && this.ringPfn[at]! >= 0; s++) at = at + 1 === ring ? 0 : at + 1;
-      const pfn = this.pool ? this.poolBuffer(at) : this.copybreakBuffer(at);
+      let pfn: number;
+      if (pool) {
+        // page_pool_alloc_pages: the alloc cache's pages are counted once, after the loop
+        pfn = pool.allocCached();
+        if (pfn >= 0) fast++;
+        else pfn = pool.alloc();
+        if (pfn >= 0) this.poolBuffer(at, pfn);
+      } else {
+        pfn = this.copybreakBuffer(at);
+      }
       if (pfn < 0) break;
       k.dma.postToDevice(pfn, this.rxOffset, this.bufSize, 'mvneta_rx_desc_fill');
       this.ringPfn[at] = pfn;
@@ -415,20 +426,18 @@ export class Mvneta {
       next = at + 1 === ring ? 0 : at + 1;
       n++;
     }
+    if (pool) pool.countFast(fast);
     this.refillNext = next;
     return n;
   }
 
-  /** mvneta_rx_refill (page_pool): a page from the pool, its DMA address in descriptor `at`. -1 when out of memory. */
-  private poolBuffer(at: number): number {
+  /** mvneta_rx_refill (page_pool): page `pfn` from the pool, its DMA address in descriptor `at`. */
+  private poolBuffer(at: number, pfn: number): void {
     const pool = this.pool!;
-    const pfn = pool.alloc();
-    if (pfn < 0) return -1;
     const dma = pool.dmaAddr(pfn);
     // mvneta_rx_refill of the Oct 2019 page_pool conversion: dma_sync_single_for_device of the whole buffer.
     if (this.refillSync) this.k.dma.syncForDeviceOnPage(pfn, dma, this.rxOffset, this.bufSize, this.dmaDir);
     this.ringDma[at] = dma;
-    return pfn;
   }
 
   /** v4.19 mvneta_rx_refill: a fresh page, dma_map_page of the whole page, its address in descriptor `at`. -1 when out of memory. */

@@ -99,6 +99,20 @@ export class PagePool {
     return this.hold - this.release;
   }
 
+  /**
+   * page_pool_alloc_pages' fast path (v5.1+ __page_pool_get_cached: a page from the alloc cache), or -1
+   * when alloc() would take another one. The caller counts it: page_pool.alloc.fast, countFast for a run.
+   */
+  allocCached(): number {
+    if (this.ringFirst || this.cacheCount === 0) return -1;
+    return this.checkRecycled(this.cache[--this.cacheCount]!);
+  }
+
+  /** page_pool.alloc.fast of `n` allocCached pages. */
+  countFast(n: number): void {
+    this.k.counters['page_pool.alloc.fast'] += n;
+  }
+
   /** True when the page currently belongs to this pool. */
   owns(pfn: number): boolean {
     const pg = this.k.pages;
@@ -114,13 +128,14 @@ export class PagePool {
 
   /** page_pool_alloc_pages: fast path, refill from the ring, or the slow path. -1 when out of memory. */
   alloc(): number {
+    const fast = this.allocCached();
+    if (fast >= 0) {
+      this.k.counters['page_pool.alloc.fast']++;
+      return fast;
+    }
     if (this.ringFirst) {
       const r = this.getCachedRingFirst();
       return r >= 0 ? r : this.allocSlow();
-    }
-    if (this.cacheCount > 0) {
-      this.k.counters['page_pool.alloc.fast']++;
-      return this.checkRecycled(this.cache[--this.cacheCount]!);
     }
     const r = this.refillAllocCache();
     if (r >= 0) return r;
