@@ -53,8 +53,13 @@ export class DmaApi {
   private nextId = 0;
   /** Live mappings per page, as a list through mapNext. */
   private readonly pageMaps: Int32Array;
+  /** 1 + the first mapping on each page's list (mapNext), 0: none; offset by one so that the zeroed array starts empty. */
   private readonly pageHead: Int32Array;
-  /** The head mapping of each page when it is the bound device's (address, size, direction), else address -1: ownMapping's test in one place. */
+  /**
+   * The head mapping of each page when it is the bound device's (1 + its address, size, direction),
+   * else 0: ownMapping's test in one place. Addresses are offset by one (a truncated LPAE address can
+   * be 0) so that the zeroed array starts with no head.
+   */
   private readonly headAddr: Float64Array;
   private readonly headSize: Int32Array;
   private readonly headDir: Uint8Array;
@@ -84,8 +89,8 @@ export class DmaApi {
     this.coherent = k.facts.coherent_dma;
     const a = k.pages.arrays;
     this.pageMaps = a.take(Int32Array);
-    this.pageHead = a.take(Int32Array).fill(-1);
-    this.headAddr = a.take(Float64Array).fill(-1);
+    this.pageHead = a.take(Int32Array);
+    this.headAddr = a.take(Float64Array);
     this.headSize = a.take(Int32Array);
     this.headDir = a.take(Uint8Array);
     this.dirtyStart = a.take(Int32Array);
@@ -130,7 +135,7 @@ export class DmaApi {
     this.mapDev[id] = dev;
     const i = k.pages.idx(pfn);
     this.pageMaps[i]!++;
-    this.mapNext[id] = this.pageHead[i]!;
+    this.mapNext[id] = this.pageHead[i]! - 1;
     this.setHead(i, id);
     this.dirtyEnd[i] = this.dirtyStart[i]!;
     // dma_map_page_attrs: arch_sync_dma_for_device cleans the mapped lines unless DMA_ATTR_SKIP_CPU_SYNC.
@@ -185,28 +190,29 @@ export class DmaApi {
     const pg = this.k.pages;
     const i = ((a / PAGE_SIZE) | 0) - pg.base;
     if (i < 0 || i >= pg.count) return -1;
-    for (let id = this.pageHead[i]!; id >= 0; id = this.mapNext[id]!) if (this.mapAddr[id] === a && this.mapDev[id] === dev) return id;
+    for (let id = this.pageHead[i]! - 1; id >= 0; id = this.mapNext[id]!) if (this.mapAddr[id] === a && this.mapDev[id] === dev) return id;
     return -1;
   }
 
   private unmapId(id: number): void {
     const i = this.k.pages.idx(this.mapPfn[id]!);
     this.pageMaps[i]!--;
-    if (this.pageHead[i] === id) this.setHead(i, this.mapNext[id]!);
-    else for (let p = this.pageHead[i]!; p >= 0; p = this.mapNext[p]!) if (this.mapNext[p] === id) this.mapNext[p] = this.mapNext[id]!;
+    const head = this.pageHead[i]! - 1;
+    if (head === id) this.setHead(i, this.mapNext[id]!);
+    else for (let p = head; p >= 0; p = this.mapNext[p]!) if (this.mapNext[p] === id) this.mapNext[p] = this.mapNext[id]!;
     this.mapAddr[id] = -1;
     this.freeIds.push(id);
   }
 
   /** Mapping `id` (or none, -1) heads page index i's list. */
   private setHead(i: number, id: number): void {
-    this.pageHead[i] = id;
+    this.pageHead[i] = id + 1;
     if (id >= 0 && this.mapDev[id] === 0) {
-      this.headAddr[i] = this.mapAddr[id]!;
+      this.headAddr[i] = this.mapAddr[id]! + 1;
       this.headSize[i] = this.mapSize[id]!;
       this.headDir[i] = this.mapDir[id]!;
     } else {
-      this.headAddr[i] = -1;
+      this.headAddr[i] = 0;
     }
   }
 
@@ -296,7 +302,7 @@ export class DmaApi {
   ownMapping(pfn: number, base: number, offset: number, len: number, dir: DmaDirCode): number {
     const pg = this.k.pages;
     const i = pfn - pg.base;
-    if (i < 0 || i >= pg.count || this.gone[0] === 1 || this.headAddr[i] !== base) return -1;
+    if (i < 0 || i >= pg.count || this.gone[0] === 1 || this.headAddr[i] !== base + 1) return -1;
     // every mapping starts inside its page (dma_map_page's offset is below PAGE_SIZE), so base is in page i
     return this.headPasses(i, offset, len, dir) ? i : -1;
   }
@@ -466,7 +472,7 @@ export class DmaApi {
     const k = this.k;
     const i = k.pages.idx(pfn);
     if (this.pageMaps[i] === 0) return false;
-    while (this.pageHead[i]! >= 0) this.unmapId(this.pageHead[i]!);
+    while (this.pageHead[i]! > 0) this.unmapId(this.pageHead[i]! - 1);
     if (k.pages.reported[i] === 1) return false;
     k.pages.reported[i] = 1;
     return true;

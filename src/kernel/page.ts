@@ -123,14 +123,20 @@ export class PageTable {
 /**
  * Buddy allocator over the modelled window of RAM, orders 0..MAX_ORDER, with merging.
  * Free blocks sit on per-order doubly linked lists; allocation pops the list head, so the
- * order in which pages are handed out is deterministic.
+ * order in which pages are handed out is deterministic. At MAX_ORDER the list only grows and
+ * shrinks at its head (nothing merges above it), so the blocks never handed out since boot stay
+ * under it as a range (`fresh`) rather than list entries: boot writes nothing per block.
  */
 export class BuddyAllocator {
   private readonly heads = new Int32Array(MAX_ORDER + 1).fill(-1);
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
-  /** Order of a free block whose head is at this index, or -1. */
+  /** 1 + the order of a free block on a list whose head is at this index; 0: none (zeroed is empty). */
   private readonly freeOrder: Int8Array;
+  /** Index of the next MAX_ORDER block never handed out, the step to the one after, and how many are left. */
+  private freshNext: number;
+  private readonly freshStep: number;
+  private freshLeft: number;
   freePages: number;
 
   constructor(private readonly pages: PageTable, highFirst: boolean) {
@@ -138,16 +144,14 @@ export class BuddyAllocator {
     // next and prev are read only for blocks on a list, which push writes first
     this.next = pages.arrays.take(Int32Array);
     this.prev = pages.arrays.take(Int32Array);
-    this.freeOrder = pages.arrays.take(Int8Array).fill(-1);
-    this.freePages = 0;
+    this.freeOrder = pages.arrays.take(Int8Array);
     const block = 1 << MAX_ORDER;
     const blocks = Math.floor(n / block);
-    // Push in reverse of hand-out order: the list is LIFO.
-    for (let b = 0; b < blocks; b++) {
-      const i = highFirst ? b * block : (blocks - 1 - b) * block;
-      this.push(MAX_ORDER, i);
-      this.freePages += block;
-    }
+    // handed out from the bottom of the window up, or with highFirst from the top down
+    this.freshLeft = blocks;
+    this.freshStep = highFirst ? -block : block;
+    this.freshNext = highFirst ? (blocks - 1) * block : 0;
+    this.freePages = blocks * block;
   }
 
   private push(order: number, i: number): void {
@@ -156,7 +160,7 @@ export class BuddyAllocator {
     this.prev[i] = -1;
     if (h >= 0) this.prev[h] = i;
     this.heads[order] = i;
-    this.freeOrder[i] = order;
+    this.freeOrder[i] = order + 1;
   }
 
   private unlink(order: number, i: number): void {
@@ -165,16 +169,26 @@ export class BuddyAllocator {
     if (p >= 0) this.next[p] = nx;
     else this.heads[order] = nx;
     if (nx >= 0) this.prev[nx] = p;
-    this.freeOrder[i] = -1;
+    this.freeOrder[i] = 0;
   }
 
   /** alloc_pages: returns the pfn of the head page, or -1 when memory is exhausted. */
   alloc(order: number): number {
     let o = order;
     while (o <= MAX_ORDER && this.heads[o]! < 0) o++;
-    if (o > MAX_ORDER) return -1;
-    const i = this.heads[o]!;
-    this.unlink(o, i);
+    let i: number;
+    if (o <= MAX_ORDER) {
+      i = this.heads[o]!;
+      this.unlink(o, i);
+    } else if (this.freshLeft > 0) {
+      // the MAX_ORDER list is empty down to the blocks never handed out
+      o = MAX_ORDER;
+      i = this.freshNext;
+      this.freshNext += this.freshStep;
+      this.freshLeft--;
+    } else {
+      return -1;
+    }
     while (o > order) {
       o--;
       this.push(o, i + (1 << o));
@@ -188,9 +202,10 @@ export class BuddyAllocator {
     let i = pfn - this.pages.base;
     let o = order;
     this.freePages += 1 << order;
+    // a buddy below MAX_ORDER lies in the same MAX_ORDER block, which was handed out: never fresh
     while (o < MAX_ORDER) {
       const buddy = i ^ (1 << o);
-      if (this.freeOrder[buddy] !== o) break;
+      if (this.freeOrder[buddy] !== o + 1) break;
       this.unlink(o, buddy);
       i = Math.min(i, buddy);
       o++;
@@ -200,6 +215,11 @@ export class BuddyAllocator {
 
   isFreeHead(pfn: number): boolean {
     const i = pfn - this.pages.base;
-    return this.freeOrder[i]! >= 0;
+    if (this.freeOrder[i]! > 0) return true;
+    const block = Math.abs(this.freshStep);
+    if (this.freshLeft === 0 || i % block !== 0) return false;
+    // fresh blocks run from freshNext over freshLeft blocks in the direction of freshStep
+    const k = (i - this.freshNext) / this.freshStep;
+    return k >= 0 && k < this.freshLeft;
   }
 }
