@@ -7,10 +7,9 @@ import type { Board } from '../explore/ops.js';
 import { UnsupportedError } from '../sim/config.js';
 import type { Report } from '../sim/report.js';
 import type { Scenario, Step } from '../sim/scenario.js';
-import { parseScenario } from '../workload/parse.js';
 import { runScenarioFull } from '../workload/run.js';
 import { VERSION } from './context.js';
-import { configFor, type ConfigOptions } from './load.js';
+import { configFor, scenarioFromText, type ConfigOptions } from './load.js';
 
 /** The most threads `--jobs` asks for. */
 const MAX_JOBS = 256;
@@ -118,8 +117,8 @@ export interface TaskContext {
   clock?: (() => number) | undefined;
 }
 
-function scenarioOptions(t: ScenarioRun): { scenario: ReturnType<typeof parseScenario>; seed: number; durationNs: number } {
-  const scenario = parseScenario(t.text, t.file);
+function scenarioOptions(t: ScenarioRun): { scenario: Scenario; seed: number; durationNs: number } {
+  const scenario = scenarioFromText(t.text, t.file);
   return { scenario, seed: t.seed ?? scenario.seed, durationNs: t.durationNs ?? scenario.durationNs };
 }
 

@@ -66,7 +66,11 @@ export function scenarioPath(arg: string): string {
 
 export function loadScenario(arg: string): Scenario {
   const file = scenarioPath(arg);
-  const text = readText(file);
+  return scenarioFromText(readText(file), file);
+}
+
+/** parseScenario of a file's text, or the value the build parsed from that same text (parsed.json). */
+export function scenarioFromText(text: string, file: string): Scenario {
   return (parsedAtBuild(file, text) as Scenario | undefined) ?? parseScenario(text, file);
 }
 

@@ -10,10 +10,9 @@ import { renderGithubAnnotations, renderStepSummary } from '../../report/github.
 import { closingLine } from '../../report/human.js';
 import { byCodeUnit, ciCaseId, renderCiJson, type CiCase, type CiSummary } from '../../report/json.js';
 import { renderJunit, type JunitCase } from '../../report/junit.js';
-import { parseScenario } from '../../workload/parse.js';
 import { scenarioProblems } from '../checks.js';
 import { envFlag, ROOT, useColor, writeOutput, type Io } from '../context.js';
-import { DEFAULT_BRANCH, isBranchFile, loadBranches, parseSetArgs, readText, SCENARIO_DIR, scenarioPath } from '../load.js';
+import { DEFAULT_BRANCH, isBranchFile, loadBranches, parseSetArgs, readText, SCENARIO_DIR, scenarioFromText, scenarioPath } from '../load.js';
 import { parseJobs, runCost, runTasks, startWorkers, type CiTask } from '../jobs.js';
 import { Progress } from '../progress.js';
 import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
@@ -126,7 +125,7 @@ function plan(files: readonly ScenarioFile[], o: CiCliOptions): PlannedCase[] {
   const planned = files.flatMap(({ path, id: file }): PlannedCase[] => {
     try {
       const text = readText(path);
-      const scenario = parseScenario(text, path);
+      const scenario = scenarioFromText(text, path);
       const branchName = name ?? scenario.branch ?? DEFAULT_BRANCH;
       const branch = findBranch(branches, branchName, name !== undefined ? { file: '--branch' } : scenario.keyLoc.branch).name;
       const { config, errors: problems } = scenarioProblems(scenario, cfg);

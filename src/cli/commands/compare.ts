@@ -4,10 +4,9 @@ import type { Report } from '../../sim/report.js';
 import { renderCompare, type CompareCell } from '../../report/compare.js';
 import { plural } from '../../report/human.js';
 import { renderCompareJson } from '../../report/json.js';
-import { parseScenario } from '../../workload/parse.js';
 import type { Scenario } from '../../sim/scenario.js';
 import { useColor, writeOutput, type Io } from '../context.js';
-import { configFor, DEFAULT_PLATFORM, isBranchFile, loadBranches, readText, scenarioPath } from '../load.js';
+import { configFor, DEFAULT_PLATFORM, isBranchFile, loadBranches, readText, scenarioFromText, scenarioPath } from '../load.js';
 import { parseJobs, runCost, runTasks, startWorkers, type CompareTask } from '../jobs.js';
 import { Progress } from '../progress.js';
 import { parseInterval, writePictures, type PictureOptions } from '../pictures.js';
@@ -58,7 +57,7 @@ export function compareCommand(io: Io, branchArgs: string[], o: CompareOptions):
   const scenarios = (o.scenario && o.scenario.length > 0 ? o.scenario : DEFAULT_COMPARE).map((arg) => {
     const file = scenarioPath(arg);
     const text = readText(file);
-    return { file, text, scenario: parseScenario(text, file) };
+    return { file, text, scenario: scenarioFromText(text, file) };
   });
   const cfgOf = (op: Operand): CompareTask['cfg'] => ({ branch: op.branch, branchLoc: op.loc, set: o.set ?? [], overrides: op.overrides, ...(o.platform ? { platform: o.platform } : {}) });
   const configOf = (s: Scenario, op: Operand): ReturnType<typeof configFor> => configFor(s, cfgOf(op));
