@@ -135,7 +135,7 @@ export class DmaApi {
     this.mapDev[id] = dev;
     const i = k.pages.idx(pfn);
     this.pageMaps[i]!++;
-    this.mapNext[id] = this.pageHead[i]! - 1;
+    this.mapNext[id] = this.head(i);
     this.setHead(i, id);
     this.dirtyEnd[i] = this.dirtyStart[i]!;
     // dma_map_page_attrs: arch_sync_dma_for_device cleans the mapped lines unless DMA_ATTR_SKIP_CPU_SYNC.
@@ -190,18 +190,23 @@ export class DmaApi {
     const pg = this.k.pages;
     const i = ((a / PAGE_SIZE) | 0) - pg.base;
     if (i < 0 || i >= pg.count) return -1;
-    for (let id = this.pageHead[i]! - 1; id >= 0; id = this.mapNext[id]!) if (this.mapAddr[id] === a && this.mapDev[id] === dev) return id;
+    for (let id = this.head(i); id >= 0; id = this.mapNext[id]!) if (this.mapAddr[id] === a && this.mapDev[id] === dev) return id;
     return -1;
   }
 
   private unmapId(id: number): void {
     const i = this.k.pages.idx(this.mapPfn[id]!);
     this.pageMaps[i]!--;
-    const head = this.pageHead[i]! - 1;
+    const head = this.head(i);
     if (head === id) this.setHead(i, this.mapNext[id]!);
     else for (let p = head; p >= 0; p = this.mapNext[p]!) if (this.mapNext[p] === id) this.mapNext[p] = this.mapNext[id]!;
     this.mapAddr[id] = -1;
     this.freeIds.push(id);
+  }
+
+  /** The mapping heading page index i's list, or -1. */
+  private head(i: number): number {
+    return this.pageHead[i]! - 1;
   }
 
   /** Mapping `id` (or none, -1) heads page index i's list. */
@@ -472,7 +477,7 @@ export class DmaApi {
     const k = this.k;
     const i = k.pages.idx(pfn);
     if (this.pageMaps[i] === 0) return false;
-    while (this.pageHead[i]! > 0) this.unmapId(this.pageHead[i]! - 1);
+    for (let id = this.head(i); id >= 0; id = this.head(i)) this.unmapId(id);
     if (k.pages.reported[i] === 1) return false;
     k.pages.reported[i] = 1;
     return true;

@@ -130,7 +130,7 @@ export class PagePool {
   alloc(): number {
     const fast = this.allocCached();
     if (fast >= 0) {
-      this.k.counters['page_pool.alloc.fast']++;
+      this.countFast(1);
       return fast;
     }
     if (this.ringFirst) {
