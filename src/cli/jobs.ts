@@ -288,7 +288,7 @@ let batchIds = 0;
 
 function startWorker(results: MessagePort): Worker {
   const options = { workerData: { results }, transferList: [results], stdout: true, stderr: true };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), options);
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.cjs', import.meta.url), options);
   // under tsx (tests, npm run dev) a worker does not inherit its loader: register it, then load worker.ts
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href);

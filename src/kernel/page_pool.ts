@@ -2,6 +2,7 @@ import { DMA_ATTR_SKIP_CPU_SYNC, type DmaDirCode } from './dma.js';
 import type { Kernel } from './kernel.js';
 import { Origin, Owner, PAGE_SIZE, Place } from './page.js';
 import { PtrRing } from './ptr_ring.js';
+import { WIDE_ZERO } from './typed.js';
 
 /** PP_ALLOC_CACHE_SIZE / PP_ALLOC_CACHE_REFILL (include/net/page_pool.h, all eras). */
 export const PP_ALLOC_CACHE_SIZE = 128;
@@ -58,13 +59,13 @@ export class PagePool {
   freed = false;
   /** The v5.3 release gave up and freed the pool with pages still out (__mem_id_disconnect force). */
   forced = false;
-  /** pool->user.detach_time: when destroy found pages in flight (ns), -1 if never. */
-  detachNs = -1;
+  /** pool->user.detach_time: when destroy found pages in flight (ns), -Infinity if never (a double from the start). */
+  detachNs = -Infinity;
   /** Release work: next run (Infinity when none is pending), runs so far, defer_start, defer_warn. */
   nextRetryNs = Infinity;
   retries = 0;
-  private deferStartNs = 0;
-  private deferWarnNs = 0;
+  private deferStartNs = WIDE_ZERO;
+  private deferWarnNs = WIDE_ZERO;
   private disconnectCnt = 0;
   /** page_pool_unreg_netdev ran (netdev = NET_PTR_POISON): a netlink-visible pool's warning is no longer muted. */
   netdevGone = false;

@@ -182,7 +182,9 @@ export function resolveConfig(
     knobs: KNOB_NAMES.filter((k) => values[k] !== own[k]).map((k) => `${k}=${values[k]}`),
     facts: PLATFORM_FACT_NAMES.filter((k) => f[k] !== f0[k]).map((k) => `${k}=${factText(k, f[k]!)}`),
   };
-  return { branch: b.name, knobs: { ...knobs } as unknown as Knobs, platform: platform.name, facts, setup };
+  // One shape for every config's knobs and facts, so code that reads them stays optimised from one case to the next.
+  const stableFacts: PlatformFacts = { dsa: facts.dsa, coherent_dma: facts.coherent_dma, page_size: facts.page_size, ram: facts.ram, long_bits: facts.long_bits, high_pages_first: facts.high_pages_first };
+  return { branch: b.name, knobs: knobs as unknown as Knobs, platform: platform.name, facts: stableFacts, setup };
 }
 
 function locOf(os: readonly Override[], a: string, b: string): SourceLoc | undefined {
