@@ -493,7 +493,7 @@ export class Mvneta {
       n++;
     }
     const c = k.counters;
-    c['dma.sync_for_cpu'] += n;
+    k.dma.countForCpu(n);
     pool.countDirect(n, syncBytes);
     c['rx.descriptors'] += n;
     c['rx.frames'] += n;

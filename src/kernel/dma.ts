@@ -283,7 +283,7 @@ export class DmaApi {
 
   /** dma_sync_single_range_for_cpu: the synced bytes become visible to the CPU. */
   dma_sync_single_range_for_cpu(base: number, offset: number, len: number, dir: DmaDirCode): void {
-    this.k.counters['dma.sync_for_cpu']++;
+    this.countForCpu(1);
     const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_cpu', 'dma_sync_single_for_cpu', 'iommu_dma_sync_single_for_cpu');
     if (i < 0) return;
     this.cpuSynced(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
@@ -291,9 +291,7 @@ export class DmaApi {
 
   /** dma_sync_single_range_for_device: the buffer goes back to the device. */
   dma_sync_single_range_for_device(base: number, offset: number, len: number, dir: DmaDirCode): void {
-    const c = this.k.counters;
-    c['dma.sync_for_device']++;
-    c['dma.sync_for_device_bytes'] += len;
+    this.countForDevice(1, len);
     const i = this.checkSync(base, offset, len, dir, 'debug_dma_sync_single_for_device', 'dma_sync_single_for_device', 'iommu_dma_sync_single_for_device');
     if (i < 0) return;
     this.deviceSynced(i, base - ((base / PAGE_SIZE) | 0) * PAGE_SIZE + offset, len);
@@ -325,7 +323,7 @@ export class DmaApi {
       this.dma_sync_single_range_for_cpu(base, offset, len, dir);
       return;
     }
-    this.k.counters['dma.sync_for_cpu']++;
+    this.countForCpu(1);
     this.cpuSynced(i, base - pfn * PAGE_SIZE + offset, len);
   }
 
@@ -336,15 +334,25 @@ export class DmaApi {
       this.dma_sync_single_range_for_device(base, offset, len, dir);
       return;
     }
-    const c = this.k.counters;
-    c['dma.sync_for_device']++;
-    c['dma.sync_for_device_bytes'] += len;
+    this.countForDevice(1, len);
     this.deviceSynced(i, base - pfn * PAGE_SIZE + offset, len);
+  }
+
+  /** dma.sync_for_cpu of `n` syncs: one, or a run whose caller checked each page (cpuSynced). */
+  countForCpu(n: number): void {
+    this.k.counters['dma.sync_for_cpu'] += n;
+  }
+
+  /** dma.sync_for_device and its bytes of `n` syncs of `bytes` in all: one, or a run (deviceSynced). */
+  countForDevice(n: number, bytes: number): void {
+    const c = this.k.counters;
+    c['dma.sync_for_device'] += n;
+    c['dma.sync_for_device_bytes'] += bytes;
   }
 
   /**
    * Bytes [s, s + len) of page index i synced for the CPU (a sync that passed its check, or ownMapping):
-   * they leave the device-written range. The caller counts the sync (dma.sync_for_cpu).
+   * they leave the device-written range. The caller counts the sync (countForCpu).
    */
   cpuSynced(i: number, s: number, len: number): void {
     const e = s + len;
@@ -360,7 +368,7 @@ export class DmaApi {
 
   /**
    * Bytes [off, off + len) of page index i synced for the device: nothing is device-written any more,
-   * the lines are cleaned. The caller counts the sync (dma.sync_for_device, dma.sync_for_device_bytes).
+   * the lines are cleaned. The caller counts the sync (countForDevice).
    */
   deviceSynced(i: number, off: number, len: number): void {
     this.dirtyEnd[i] = this.dirtyStart[i]!;

@@ -344,11 +344,8 @@ export class PagePool {
 
   /** The counters of `n` recycleDirect calls that synced `syncBytes` for the device in all (the pool's syncs cannot change between them). */
   countDirect(n: number, syncBytes: number): void {
-    const c = this.k.counters;
-    c['page_pool.recycle.cached'] += n;
-    if (!this.syncs) return;
-    c['dma.sync_for_device'] += n;
-    c['dma.sync_for_device_bytes'] += syncBytes;
+    this.k.counters['page_pool.recycle.cached'] += n;
+    if (this.syncs) this.k.dma.countForDevice(n, syncBytes);
   }
 
   /** page_pool_dma_sync_for_device's length: min(dma_sync_size, max_len). */
